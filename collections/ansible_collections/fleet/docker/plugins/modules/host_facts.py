@@ -1,0 +1,91 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: host_facts
+short_description: This host's Docker engine, swarm identity and IPv4 addresses, without fact gathering
+version_added: 0.1.0
+description:
+  - Reads the local engine's C(/info) over its unix socket and the host's IPv4 addresses
+    with C(ip -j), and sets the C(fleet_docker_host) fact.
+  - Cheaper than C(ansible.builtin.setup) with the network subset, and carries what the swarm
+    roles need (NodeID, swarm state, manager or not) in the same round trip.
+  - Works when the engine does not answer (C(docker.reachable=false), swarm state C(unknown)).
+  - M(fleet.docker.daemon_json) sets the same fact, so a play that ran it already has it.
+options:
+  docker_socket:
+    description: Path of the engine's unix socket.
+    type: path
+    default: /var/run/docker.sock
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+  facts:
+    support: full
+requirements:
+  - iproute2 (C(ip)) on the host
+author:
+  - fleet maintainers
+"""
+
+EXAMPLES = r"""
+- name: Read swarm identity and addresses
+  fleet.docker.host_facts:
+
+- name: Show this node's ID
+  ansible.builtin.debug:
+    msg: "{{ fleet_docker_host.swarm.node_id }}"
+"""
+
+RETURN = r"""
+ansible_facts:
+  description: Facts to add to the host.
+  returned: always
+  type: dict
+  contains:
+    fleet_docker_host:
+      description: The engine, its swarm identity and the host's IPv4 addresses.
+      type: dict
+      contains:
+        docker:
+          description: C(reachable) (bool) and C(server_version).
+          type: dict
+        swarm:
+          description: >-
+            C(state) (LocalNodeState, or C(unknown) when the engine does not answer), C(node_id),
+            C(cluster_id) (managers only), C(manager) (bool), C(node_addr), C(remote_managers).
+          type: dict
+        default_ipv4:
+          description: The IPv4 address of the interface holding the default route, or empty.
+          type: str
+        ipv4_addresses:
+          description: Every IPv4 address on the host.
+          type: list
+          elements: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.fleet.docker.plugins.module_utils.engine import LocalEngine, host_facts
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(docker_socket=dict(type="path", default="/var/run/docker.sock")),
+        supports_check_mode=True,
+    )
+    info = LocalEngine(module.params["docker_socket"]).info()
+    facts = host_facts(module.run_command, info)
+    module.exit_json(changed=False, ansible_facts={"fleet_docker_host": facts})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+"""Jenkins STAND-IN for the lab and the tests -- not Jenkins.
+
+It answers the one Jenkins endpoint this project's registry notifications use, the
+Build Authorization Token Root plugin's URLs, with the plugin's semantics:
+
+  GET|POST /buildByToken/build?job=NAME&token=T
+      201 + Location: <base>/queue/item/<id>/   build queued
+      303 + Location of the queued item           same job already waiting in the quiet period
+      403                                         wrong token
+      404                                         unknown job, or the job has no token configured
+      400                                         /build on a parameterized job by GET (Jenkins
+                                                  shows a form there), or /buildWithParameters
+                                                  on a job without parameters
+  GET|POST /buildByToken/buildWithParameters?job=NAME&token=T&P=v
+
+Folder jobs are addressed as job=folder/name, as with the plugin.
+
+Only for tests and the demo, it also serves what it recorded:
+  GET  /_standin/builds     builds it queued (job, parameters, the registry events that caused it)
+  GET  /_standin/requests   every request with the status it answered
+  POST /_standin/reset      forget both
+
+Jobs come from the command line: --job NAME=TOKEN (an empty TOKEN means "no token
+configured"), --param-job NAME=TOKEN for parameterized jobs. Stdlib only.
+"""
+
+import argparse
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+MAX_BODY = 1 << 20
+
+
+class Jenkins:
+    """The stand-in's state: job definitions, the queue, and what it recorded."""
+
+    def __init__(self, jobs, param_jobs=(), quiet_period=0.0):
+        self.jobs = {}
+        for spec, parameterized in [(j, False) for j in jobs] + [(j, True) for j in param_jobs]:
+            name, sep, token = spec.partition("=")
+            if not name or not sep:
+                raise ValueError("job spec must be NAME=TOKEN, got %r" % spec)
+            self.jobs[name] = {"token": token, "parameterized": parameterized}
+        self.quiet_period = quiet_period
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self):
+        with self.lock:
+            self.next_id = 1
+            self.queue = {}  # job -> (item id, time it leaves the queue)
+            self.builds = []
+            self.requests = []
+
+    def trigger(self, kind, query, body_params):
+        """Return (status, queue item id or None, reason) like the plugin would."""
+        job_name = (query.get("job") or [""])[0]
+        token = (query.get("token") or [None])[0]
+        job = self.jobs.get(job_name)
+        if job is None or not job["token"]:
+            return 404, None, "no such job, or no token configured: %r" % job_name
+        if token != job["token"]:
+            return 403, None, "Invalid token provided"
+        if kind == "buildWithParameters" and not job["parameterized"]:
+            return 400, None, "job %s is not parameterized; use /build" % job_name
+        params = {}
+        if kind == "buildWithParameters":
+            for src in (query, body_params):
+                params.update({k: v[0] for k, v in src.items() if k not in ("job", "token", "delay")})
+        now = time.monotonic()
+        with self.lock:
+            queued = self.queue.get(job_name)
+            if queued and queued[1] > now:
+                return 303, queued[0], "already queued"
+            item = self.next_id
+            self.next_id += 1
+            self.queue[job_name] = (item, now + self.quiet_period)
+            return 201, item, "queued"
+
+    def record(self, entry, build=None):
+        with self.lock:
+            self.requests.append(entry)
+            if build is not None:
+                self.builds.append(build)
+
+
+def summarize_events(content_type, body):
+    """Registry notification envelopes: keep what a test needs to see, not the whole body."""
+    if "json" not in (content_type or "") or not body:
+        return None
+    try:
+        doc = json.loads(body.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    events = doc.get("events") if isinstance(doc, dict) else None
+    if not isinstance(events, list):
+        return None
+    out = []
+    for ev in events:
+        target = ev.get("target") or {}
+        out.append({
+            "action": ev.get("action"),
+            "repository": target.get("repository"),
+            "tag": target.get("tag"),
+            "mediaType": target.get("mediaType"),
+        })
+    return out
+
+
+def make_handler(jenkins):
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "JenkinsStandIn/1"
+
+        def log_message(self, fmt, *args):  # one line per request on stderr
+            print("%s %s" % (self.address_string(), fmt % args), flush=True)
+
+        def _send(self, status, body=b"", location=None, ctype="text/plain; charset=utf-8"):
+            self.send_response(status)
+            if location:
+                self.send_header("Location", location)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def _json(self, obj):
+            self._send(200, json.dumps(obj, indent=2).encode(), ctype="application/json")
+
+        def _body(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            return self.rfile.read(min(length, MAX_BODY)) if length > 0 else b""
+
+        def _handle(self):
+            url = urlsplit(self.path)
+            body = self._body() if self.command == "POST" else b""
+            if url.path == "/_standin/builds" and self.command == "GET":
+                with jenkins.lock:
+                    return self._json(list(jenkins.builds))
+            if url.path == "/_standin/requests" and self.command == "GET":
+                with jenkins.lock:
+                    return self._json(list(jenkins.requests))
+            if url.path == "/_standin/reset" and self.command == "POST":
+                jenkins.reset()
+                return self._json({"reset": True})
+            kind = url.path.rstrip("/").rsplit("/", 1)[-1]
+            if not url.path.startswith("/buildByToken/") or kind not in ("build", "buildWithParameters"):
+                return self._send(404, b"Not Found")
+            query = parse_qs(url.query, keep_blank_values=True)
+            ctype = self.headers.get("Content-Type", "")
+            form = parse_qs(body.decode("utf-8", "replace")) if "form-urlencoded" in ctype else {}
+            job_name = (query.get("job") or [""])[0]
+            if kind == "build" and self.command == "GET" and jenkins.jobs.get(job_name, {}).get("parameterized"):
+                status, item, reason = 400, None, "parameterized job: POST, or use buildWithParameters"
+            else:
+                status, item, reason = jenkins.trigger(kind, query, form)
+            events = summarize_events(ctype, body)
+            entry = {"time": time.time(), "method": self.command, "endpoint": kind, "job": job_name,
+                     "token_given": "token" in query, "status": status, "reason": reason,
+                     "user_agent": self.headers.get("User-Agent"), "events": events}
+            build = None
+            if status == 201:
+                build = {"queue_id": item, "job": job_name, "method": self.command, "time": entry["time"],
+                         "parameters": {k: v[0] for k, v in query.items() if k not in ("job", "token")}
+                         if kind == "buildWithParameters" else {},
+                         "events": events}
+            jenkins.record(entry, build)
+            location = None
+            if item is not None:
+                location = "http://%s/queue/item/%d/" % (self.headers.get("Host", "jenkins"), item)
+            return self._send(status, reason.encode() if status >= 400 else b"", location=location)
+
+        do_GET = do_POST = do_HEAD = _handle
+
+    return Handler
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="Jenkins stand-in (Build Authorization Token Root semantics)")
+    ap.add_argument("--bind", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=8080)
+    ap.add_argument("--job", action="append", default=[], help="NAME=TOKEN")
+    ap.add_argument("--param-job", action="append", default=[], help="NAME=TOKEN (parameterized)")
+    ap.add_argument("--quiet-period", type=float, default=0.0, help="seconds a queued item waits")
+    args = ap.parse_args(argv)
+    jenkins = Jenkins(args.job, args.param_job, args.quiet_period)
+    server = ThreadingHTTPServer((args.bind, args.port), make_handler(jenkins))
+    print("Jenkins stand-in listening on %s:%d, jobs: %s" % (args.bind, args.port, ", ".join(jenkins.jobs)),
+          flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

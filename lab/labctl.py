@@ -1,0 +1,484 @@
+#!/usr/bin/env python3
+"""labctl: the local lab of docker-in-docker nodes (stdlib only, runs before the venv).
+
+Subcommands
+  engine        make sure a Docker engine answers (installs Debian's docker.io as root)
+  images        build the lab images that are missing or out of date
+  up            engine + images + N nodes + Jenkins stand-in + inventory/lab/hosts.yml
+  down          remove everything `up` made
+  status        list lab containers
+  nodes-up      create named nodes on a network (used by Molecule's create playbook)
+  nodes-down    remove named nodes, their volumes and the network (Molecule's destroy)
+  load          copy an image from the host engine into nodes
+  standin       start the Jenkins stand-in container on a network
+
+Every container, volume and network the lab makes carries the label
+`fleet.lab=<name>` so `down` removes exactly what was made and nothing else.
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+STATE = os.path.join(HERE, ".state")
+INVENTORY = os.path.join(ROOT, "inventory", "lab", "hosts.yml")
+
+IMAGE_BASE = "fleet-lab/base:trixie"
+IMAGE_NODE = "fleet-lab/node:latest"
+IMAGE_REGISTRY = "fleet-lab/registry:2"
+IMAGE_APP = "fleet-lab/app:1"
+PULLABLE_BASE = os.environ.get("LAB_BASE_IMAGE", "debian:trixie-slim")
+PULLABLE_REGISTRY = os.environ.get("LAB_REGISTRY_IMAGE", "registry:2")
+MIRROR = os.environ.get("LAB_DEBIAN_MIRROR", "http://deb.debian.org/debian")
+LABEL = "fleet.lab"
+
+# Flags that run systemd + dockerd in a container both here (no CAP_SYS_RESOURCE in
+# the bounding set, so --privileged fails) and on a normal host. See
+# ../shared/design/environment.md and docs/lab.md.
+NODE_RUN_FLAGS = [
+    "--cap-add", "ALL", "--cap-drop", "SYS_RESOURCE",
+    "--security-opt", "seccomp=unconfined",
+    "--security-opt", "apparmor=unconfined",
+    "--security-opt", "systempaths=unconfined",
+    "--cgroupns", "host",
+    "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw",
+    "--tmpfs", "/run", "--tmpfs", "/run/lock",
+]
+
+STANDIN_PORT = 8080
+STANDIN_JOBS = ["deploy-on-push=lab-token-123", "team/app-build=team-token-456"]
+
+_T0 = time.monotonic()
+
+
+# --------------------------------------------------------------------------- output
+
+
+def say(msg):
+    print("[lab %6.1fs] %s" % (time.monotonic() - _T0, msg), flush=True)
+
+
+def die(msg, code=1):
+    print("lab: error: %s" % msg, file=sys.stderr, flush=True)
+    sys.exit(code)
+
+
+def run(cmd, check=True, capture=True, input=None, timeout=None):
+    """Run a command; on failure exit with its stderr (never a traceback)."""
+    try:
+        res = subprocess.run(cmd, input=input, capture_output=capture, text=True, timeout=timeout)
+    except FileNotFoundError:
+        die("%s is not installed" % cmd[0])
+    except subprocess.TimeoutExpired:
+        die("timed out after %ss: %s" % (timeout, " ".join(cmd)))
+    if check and res.returncode != 0:
+        err = (res.stderr or res.stdout or "").strip() if capture else ""
+        die("command failed (%d): %s\n%s" % (res.returncode, " ".join(cmd), err))
+    return res
+
+
+def docker(*args, **kw):
+    return run(["docker"] + list(args), **kw)
+
+
+def wait_until(what, probe, timeout, interval=0.5):
+    deadline = time.monotonic() + timeout
+    while True:
+        if probe():
+            return
+        if time.monotonic() > deadline:
+            die("%s: not ready after %ss" % (what, timeout))
+        time.sleep(interval)
+
+
+# --------------------------------------------------------------------------- engine
+
+
+def engine_answers():
+    if not shutil.which("docker"):
+        return False
+    return run(["docker", "info", "--format", "{{.ServerVersion}}"], check=False).returncode == 0
+
+
+def cmd_engine(args):
+    if engine_answers():
+        say("engine: %s answers" % docker("info", "--format", "{{.ServerVersion}}").stdout.strip())
+        return
+    is_root = os.geteuid() == 0
+    has_apt = shutil.which("apt-get") is not None
+    if not (is_root and has_apt):
+        die(
+            "no Docker engine answers and I cannot install one here "
+            "(need root on Debian/Ubuntu; root=%s, apt-get=%s). Install Docker Engine, "
+            "start it, make `docker info` work for this user, then run again." % (is_root, has_apt)
+        )
+    if not shutil.which("dockerd"):
+        say("engine: installing Debian's docker.io (apt-get)")
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "docker.io"]):
+            res = subprocess.run(cmd, env=env, capture_output=True, text=True)
+            if res.returncode != 0:
+                die("%s failed:\n%s" % (" ".join(cmd), res.stderr[-2000:]))
+    if shutil.which("systemctl") and run(["systemctl", "is-system-running"], check=False).stdout.strip() in (
+        "running", "degraded",
+    ):
+        say("engine: starting docker.service")
+        run(["systemctl", "start", "docker"])
+    else:
+        log = "/var/log/fleet-lab-dockerd.log"
+        say("engine: starting dockerd in the background (log: %s)" % log)
+        with open(log, "ab") as fh:
+            subprocess.Popen(["dockerd"], stdout=fh, stderr=fh, start_new_session=True)
+        os.makedirs(STATE, exist_ok=True)
+        with open(os.path.join(STATE, "dockerd-started-by-lab"), "w") as fh:
+            fh.write(log + "\n")
+    wait_until("docker engine", engine_answers, 60)
+    say("engine: %s answers" % docker("info", "--format", "{{.ServerVersion}}").stdout.strip())
+
+
+# --------------------------------------------------------------------------- images
+
+
+def image_label(image, key):
+    res = docker("image", "inspect", "--format", "{{ index .Config.Labels \"%s\" }}" % key, image, check=False)
+    return res.stdout.strip() if res.returncode == 0 else None
+
+
+def image_id(image):
+    res = docker("image", "inspect", "--format", "{{.Id}}", image, check=False)
+    return res.stdout.strip() if res.returncode == 0 else None
+
+
+def dir_hash(path, extra=""):
+    h = hashlib.sha256(extra.encode())
+    for dirpath, _, files in sorted(os.walk(path)):
+        for name in sorted(files):
+            full = os.path.join(dirpath, name)
+            h.update(os.path.relpath(full, path).encode())
+            with open(full, "rb") as fh:
+                h.update(fh.read())
+    return h.hexdigest()[:16]
+
+
+def try_pull(image):
+    return docker("pull", "-q", image, check=False, timeout=600).returncode == 0
+
+
+def ensure_base():
+    """The Debian base every lab image builds FROM."""
+    if image_id(IMAGE_BASE):
+        return IMAGE_BASE
+    if try_pull(PULLABLE_BASE):
+        say("images: base %s pulled" % PULLABLE_BASE)
+        docker("tag", PULLABLE_BASE, IMAGE_BASE)
+        return IMAGE_BASE
+    say("images: %s cannot be pulled; making the base with debootstrap (about a minute)" % PULLABLE_BASE)
+    if os.geteuid() != 0:
+        die("debootstrap needs root; or make %s pullable" % PULLABLE_BASE)
+    if not shutil.which("debootstrap"):
+        if not shutil.which("apt-get"):
+            die("debootstrap is missing and apt-get is not available to install it")
+        run(["apt-get", "install", "-y", "-qq", "debootstrap"])
+    with tempfile.TemporaryDirectory(prefix="fleet-lab-rootfs-") as root:
+        t = time.monotonic()
+        run(["debootstrap", "--variant=minbase", "trixie", root, MIRROR], timeout=1200)
+        tar = subprocess.Popen(["tar", "-C", root, "-c", "."], stdout=subprocess.PIPE)
+        imp = subprocess.run(["docker", "import", "-", IMAGE_BASE], stdin=tar.stdout, capture_output=True, text=True)
+        tar.wait()
+        if imp.returncode != 0 or tar.returncode != 0:
+            die("docker import of the debootstrap tree failed: %s" % imp.stderr)
+        say("images: base made by debootstrap in %.0fs" % (time.monotonic() - t))
+    return IMAGE_BASE
+
+
+def ensure_built(image, context, base):
+    want = dir_hash(os.path.join(HERE, "images", context), extra=image_id(base) or "")
+    if image_label(image, "fleet.lab.inputs") == want:
+        return False
+    say("images: building %s (inputs %s)" % (image, want))
+    t = time.monotonic()
+    res = subprocess.run(
+        ["docker", "build", "-q", "--build-arg", "BASE=%s" % base, "--label", "fleet.lab.inputs=%s" % want,
+         "-t", image, os.path.join(HERE, "images", context)],
+        capture_output=True, text=True, env=dict(os.environ, DOCKER_BUILDKIT="0"),
+    )
+    if res.returncode != 0:
+        die("building %s failed:\n%s" % (image, (res.stdout + res.stderr)[-3000:]))
+    say("images: %s built in %.0fs" % (image, time.monotonic() - t))
+    return True
+
+
+def registry_image():
+    """registry:2 where pullable (a normal host), otherwise the Debian-built stand-in."""
+    if image_id(PULLABLE_REGISTRY) or (os.environ.get("LAB_TRY_PULL_REGISTRY", "1") == "1" and try_pull(PULLABLE_REGISTRY)):
+        return PULLABLE_REGISTRY
+    return IMAGE_REGISTRY
+
+
+def cmd_images(args):
+    t = time.monotonic()
+    base = ensure_base()
+    ensure_built(IMAGE_NODE, "node", base)
+    ensure_built(IMAGE_APP, "app", base)
+    reg = registry_image()
+    if reg == IMAGE_REGISTRY:
+        ensure_built(IMAGE_REGISTRY, "registry", base)
+    say("images: ready in %.0fs (node %s, registry %s, app %s)" % (time.monotonic() - t, IMAGE_NODE, reg, IMAGE_APP))
+    return reg
+
+
+# --------------------------------------------------------------------------- nodes
+
+
+def ssh_key():
+    key = os.path.join(STATE, "id_ed25519")
+    if not os.path.exists(key):
+        os.makedirs(STATE, exist_ok=True)
+        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "fleet-lab", "-f", key])
+    with open(key + ".pub") as fh:
+        return key, fh.read().strip()
+
+
+def ensure_network(network, lab):
+    if docker("network", "inspect", network, check=False).returncode != 0:
+        docker("network", "create", "--label", "%s=%s" % (LABEL, lab), network)
+
+
+def container_ip(name, network):
+    fmt = '{{ (index .NetworkSettings.Networks "%s").IPAddress }}' % network
+    return docker("inspect", "--format", fmt, name).stdout.strip()
+
+
+def node_ready(name):
+    res = run(["docker", "exec", name, "sh", "-c",
+               "systemctl is-active -q docker && docker info --format '{{.ServerVersion}}' >/dev/null"],
+              check=False)
+    return res.returncode == 0
+
+
+def start_nodes(names, network, lab, pubkey=None):
+    """Create (or keep) systemd+dockerd nodes; returns {name: ip}. Idempotent."""
+    ensure_network(network, lab)
+    for name in names:
+        state = docker("inspect", "--format", "{{.State.Status}}", name, check=False)
+        if state.returncode == 0:
+            if state.stdout.strip() != "running":
+                docker("start", name)
+            continue
+        docker("volume", "create", "--label", "%s=%s" % (LABEL, lab), "%s-docker" % name)
+        docker("run", "-d", "--name", name, "--hostname", name, "--network", network,
+               "--label", "%s=%s" % (LABEL, lab), *NODE_RUN_FLAGS,
+               "-v", "%s-docker:/var/lib/docker" % name, IMAGE_NODE, "/sbin/init")
+    for name in names:
+        wait_until("node %s (systemd + dockerd)" % name, lambda n=name: node_ready(n), 90)
+        if pubkey:
+            docker("exec", "-i", name, "sh", "-c",
+                   "cat > /home/ops/.ssh/authorized_keys && chown ops:ops /home/ops/.ssh/authorized_keys "
+                   "&& chmod 0600 /home/ops/.ssh/authorized_keys", input=pubkey + "\n")
+    return {name: container_ip(name, network) for name in names}
+
+
+def load_image(image, nodes):
+    """docker save on the host, docker load in each node that lacks the image."""
+    want = image_id(image)
+    if not want:
+        die("image %s is not on the host engine (run `labctl images`)" % image)
+    todo = [n for n in nodes
+            if docker("exec", n, "docker", "image", "inspect", "--format", "{{.Id}}", image,
+                      check=False).stdout.strip() != want]
+    if not todo:
+        return
+    with tempfile.NamedTemporaryFile(prefix="fleet-lab-img-", suffix=".tar") as tar:
+        docker("save", "-o", tar.name, image)
+        for node in todo:
+            with open(tar.name, "rb") as fh:
+                res = subprocess.run(["docker", "exec", "-i", node, "docker", "load", "-q"], stdin=fh,
+                                     capture_output=True)
+            if res.returncode != 0:
+                die("loading %s into %s failed: %s" % (image, node, res.stderr.decode(errors="replace")))
+
+
+def remove_labelled(lab):
+    flt = "label=%s=%s" % (LABEL, lab)
+    ids = docker("ps", "-aq", "--filter", flt).stdout.split()
+    if ids:
+        docker("rm", "-f", "-v", *ids)
+    vols = docker("volume", "ls", "-q", "--filter", flt).stdout.split()
+    if vols:
+        docker("volume", "rm", "-f", *vols)
+    nets = docker("network", "ls", "-q", "--filter", flt).stdout.split()
+    if nets:
+        docker("network", "rm", *nets)
+    return len(ids), len(vols), len(nets)
+
+
+def start_standin(name, network, lab, jobs):
+    if docker("inspect", name, check=False).returncode != 0:
+        cmd = ["run", "-d", "--name", name, "--network", network, "--label", "%s=%s" % (LABEL, lab),
+               "-v", "%s:/opt/jenkins_standin.py:ro" % os.path.join(HERE, "jenkins_standin.py"),
+               "--entrypoint", "python3", IMAGE_NODE, "/opt/jenkins_standin.py",
+               "--bind", "0.0.0.0", "--port", str(STANDIN_PORT)]
+        for job in jobs:
+            cmd += ["--job", job]
+        docker(*cmd)
+    ip = container_ip(name, network)
+
+    def answers():
+        probe = "import urllib.request as u; u.urlopen('http://127.0.0.1:%d/_standin/builds', timeout=2)" % STANDIN_PORT
+        return docker("exec", name, "python3", "-c", probe, check=False).returncode == 0
+
+    wait_until("Jenkins stand-in", answers, 30)
+    return "http://%s:%d" % (ip, STANDIN_PORT)
+
+
+# --------------------------------------------------------------------------- lab up/down
+
+
+def lab_names(n_nodes, n_managers):
+    if n_managers < 1 or n_managers > n_nodes:
+        die("managers must be between 1 and the node count (%d); got %d" % (n_nodes, n_managers))
+    managers = ["mgr%d" % i for i in range(1, n_managers + 1)]
+    workers = ["wrk%d" % i for i in range(1, n_nodes - n_managers + 1)]
+    return managers, workers
+
+
+def write_inventory(managers, workers, ips, key, registry_img, jenkins_url):
+    def hosts(names):
+        return "\n".join("            %s: {ansible_host: %s}" % (n, ips[n]) for n in names) or ""
+
+    workers_block = ("        swarm_workers:\n          hosts:\n%s\n" % hosts(workers)) if workers else \
+        "        swarm_workers:\n          hosts: {}\n"
+    text = (
+        "---\n"
+        "# Generated by `lab/labctl.py up`; `make lab-down` removes it. Edit the lab's\n"
+        "# settings in inventory/lab/group_vars/, not here.\n"
+        "all:\n"
+        "  vars:\n"
+        "    ansible_user: ops\n"
+        "    ansible_become: true\n"
+        "    ansible_ssh_private_key_file: %s\n"
+        "    docker_registry_image: %s\n"
+        "    docker_registry_jenkins_url: %s\n"
+        "  children:\n"
+        "    docker_hosts:\n"
+        "      children:\n"
+        "        swarm_managers:\n"
+        "          hosts:\n"
+        "%s\n"
+        "%s"
+        "    registry:\n"
+        "      hosts:\n"
+        "        %s:\n"
+    ) % (key, registry_img, jenkins_url, hosts(managers), workers_block, managers[0])
+    os.makedirs(os.path.dirname(INVENTORY), exist_ok=True)
+    with open(INVENTORY, "w") as fh:
+        fh.write(text)
+
+
+def cmd_up(args):
+    t0 = time.monotonic()
+    cmd_engine(args)
+    registry_img = cmd_images(args)
+    managers, workers = lab_names(args.nodes, args.managers)
+    names = managers + workers
+    key, pub = ssh_key()
+    say("nodes: starting %d (%s)" % (len(names), ", ".join(names)))
+    t = time.monotonic()
+    ips = start_nodes(names, args.network, args.name, pubkey=pub)
+    say("nodes: up in %.1fs" % (time.monotonic() - t))
+    t = time.monotonic()
+    load_image(IMAGE_APP, names)
+    load_image(registry_img, managers[:1])
+    say("nodes: images loaded in %.1fs" % (time.monotonic() - t))
+    jenkins = start_standin("%s-jenkins" % args.name, args.network, args.name, STANDIN_JOBS)
+    say("jenkins stand-in: %s (jobs: %s)" % (jenkins, ", ".join(j.split("=")[0] for j in STANDIN_JOBS)))
+    write_inventory(managers, workers, ips, key, registry_img, jenkins)
+    say("inventory: %s" % os.path.relpath(INVENTORY, ROOT))
+    say("lab up in %.1fs" % (time.monotonic() - t0))
+
+
+def cmd_down(args):
+    counts = remove_labelled(args.name)
+    if os.path.exists(INVENTORY):
+        os.remove(INVENTORY)
+    say("lab down: removed %d containers, %d volumes, %d networks" % counts)
+
+
+def cmd_status(args):
+    print(docker("ps", "-a", "--filter", "label=%s=%s" % (LABEL, args.name),
+                 "--format", "table {{.Names}}\t{{.Status}}\t{{.Image}}").stdout, end="")
+
+
+def cmd_nodes_up(args):
+    ips = start_nodes(args.names, args.network, args.lab)
+    for image in args.load or []:
+        load_image(image, args.names)
+    if args.instance_config:
+        conf = [{"instance": n, "address": n, "connection": "community.docker.docker", "ip": ips[n]}
+                for n in args.names]
+        with open(args.instance_config, "w") as fh:
+            json.dump(conf, fh, indent=2)
+    print(json.dumps(ips))
+
+
+def cmd_nodes_down(args):
+    counts = remove_labelled(args.lab)
+    say("removed %d containers, %d volumes, %d networks" % counts)
+
+
+def cmd_load(args):
+    load_image(args.image, args.nodes)
+
+
+def cmd_standin(args):
+    print(start_standin(args.container, args.network, args.lab, args.job or STANDIN_JOBS))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="labctl", description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="cmd", required=True)
+    lab_default = os.environ.get("LAB_NAME", "fleet-lab")
+
+    def add(name, fn, **kw):
+        sp = sub.add_parser(name, **kw)
+        sp.set_defaults(fn=fn)
+        return sp
+
+    add("engine", cmd_engine)
+    add("images", cmd_images)
+    for name, fn in (("up", cmd_up), ("down", cmd_down), ("status", cmd_status)):
+        sp = add(name, fn)
+        sp.add_argument("--name", default=lab_default)
+        sp.add_argument("--network", default=os.environ.get("LAB_NETWORK", lab_default))
+        sp.add_argument("--nodes", type=int, default=int(os.environ.get("LAB_NODES", "4")))
+        sp.add_argument("--managers", type=int, default=int(os.environ.get("LAB_MANAGERS", "3")))
+    sp = add("nodes-up", cmd_nodes_up)
+    sp.add_argument("--lab", required=True, help="label value grouping these nodes")
+    sp.add_argument("--network", required=True)
+    sp.add_argument("--load", action="append", help="image to copy into every node")
+    sp.add_argument("--instance-config", help="write Molecule's instance config here")
+    sp.add_argument("names", nargs="+")
+    sp = add("nodes-down", cmd_nodes_down)
+    sp.add_argument("--lab", required=True)
+    sp = add("load", cmd_load)
+    sp.add_argument("image")
+    sp.add_argument("nodes", nargs="+")
+    sp = add("standin", cmd_standin)
+    sp.add_argument("--lab", required=True)
+    sp.add_argument("--network", required=True)
+    sp.add_argument("--container", required=True)
+    sp.add_argument("--job", action="append", help="NAME=TOKEN (repeatable)")
+    args = p.parse_args(argv)
+    args.fn(args)
+
+
+if __name__ == "__main__":
+    main()
