@@ -57,7 +57,7 @@ molecule: venv images  ## every Molecule scenario (SCENARIOS=... to pick)
 	done
 
 e2e: venv images  ## demo lab end to end over SSH: site.yml twice (second must be changed=0), push, teardown
-	lab/e2e.sh
+	python3 lab/e2e.py
 
 test: lint unit molecule e2e  ## what CI runs: lint + unit + Molecule + lab end to end
 

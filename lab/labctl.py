@@ -39,6 +39,7 @@ PULLABLE_BASE = os.environ.get("LAB_BASE_IMAGE", "debian:trixie-slim")
 PULLABLE_REGISTRY = os.environ.get("LAB_REGISTRY_IMAGE", "registry:2")
 MIRROR = os.environ.get("LAB_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 LABEL = "fleet.lab"
+DEFAULT_LAB = "fleet-lab"
 
 # Flags that run systemd + dockerd in a container both here (no CAP_SYS_RESOURCE in
 # the bounding set, so --privileged fails) and on a normal host. See
@@ -342,15 +343,17 @@ def start_standin(name, network, lab, jobs):
 # --------------------------------------------------------------------------- lab up/down
 
 
-def lab_names(n_nodes, n_managers):
+def lab_names(n_nodes, n_managers, prefix=""):
+    """Node (= container = inventory host) names: mgr1.., wrk1..; other labs than the
+    default one prefix them with the lab name so several labs can share an engine."""
     if n_managers < 1 or n_managers > n_nodes:
         die("managers must be between 1 and the node count (%d); got %d" % (n_nodes, n_managers))
-    managers = ["mgr%d" % i for i in range(1, n_managers + 1)]
-    workers = ["wrk%d" % i for i in range(1, n_nodes - n_managers + 1)]
+    managers = ["%smgr%d" % (prefix, i) for i in range(1, n_managers + 1)]
+    workers = ["%swrk%d" % (prefix, i) for i in range(1, n_nodes - n_managers + 1)]
     return managers, workers
 
 
-def write_inventory(managers, workers, ips, key, registry_img, jenkins_url):
+def write_inventory(path, managers, workers, ips, key, registry_img, jenkins_url):
     def hosts(names):
         return "\n".join("            %s: {ansible_host: %s}" % (n, ips[n]) for n in names) or ""
 
@@ -378,8 +381,12 @@ def write_inventory(managers, workers, ips, key, registry_img, jenkins_url):
         "      hosts:\n"
         "        %s:\n"
     ) % (key, registry_img, jenkins_url, hosts(managers), workers_block, managers[0])
-    os.makedirs(os.path.dirname(INVENTORY), exist_ok=True)
-    with open(INVENTORY, "w") as fh:
+    inv_dir = os.path.dirname(os.path.abspath(path))
+    os.makedirs(inv_dir, exist_ok=True)
+    lab_vars = os.path.join(ROOT, "inventory", "lab", "group_vars")
+    if inv_dir != os.path.dirname(INVENTORY) and not os.path.exists(os.path.join(inv_dir, "group_vars")):
+        os.symlink(lab_vars, os.path.join(inv_dir, "group_vars"))  # the lab's settings apply to every lab
+    with open(path, "w") as fh:
         fh.write(text)
 
 
@@ -387,7 +394,8 @@ def cmd_up(args):
     t0 = time.monotonic()
     cmd_engine(args)
     registry_img = cmd_images(args)
-    managers, workers = lab_names(args.nodes, args.managers)
+    prefix = "" if args.name == DEFAULT_LAB else args.name + "-"
+    managers, workers = lab_names(args.nodes, args.managers, prefix)
     names = managers + workers
     key, pub = ssh_key()
     say("nodes: starting %d (%s)" % (len(names), ", ".join(names)))
@@ -400,15 +408,15 @@ def cmd_up(args):
     say("nodes: images loaded in %.1fs" % (time.monotonic() - t))
     jenkins = start_standin("%s-jenkins" % args.name, args.network, args.name, STANDIN_JOBS)
     say("jenkins stand-in: %s (jobs: %s)" % (jenkins, ", ".join(j.split("=")[0] for j in STANDIN_JOBS)))
-    write_inventory(managers, workers, ips, key, registry_img, jenkins)
-    say("inventory: %s" % os.path.relpath(INVENTORY, ROOT))
+    write_inventory(args.inventory, managers, workers, ips, key, registry_img, jenkins)
+    say("inventory: %s" % os.path.relpath(args.inventory, ROOT))
     say("lab up in %.1fs" % (time.monotonic() - t0))
 
 
 def cmd_down(args):
     counts = remove_labelled(args.name)
-    if os.path.exists(INVENTORY):
-        os.remove(INVENTORY)
+    if os.path.exists(args.inventory):
+        os.remove(args.inventory)
     say("lab down: removed %d containers, %d volumes, %d networks" % counts)
 
 
@@ -445,7 +453,7 @@ def cmd_standin(args):
 def main(argv=None):
     p = argparse.ArgumentParser(prog="labctl", description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="cmd", required=True)
-    lab_default = os.environ.get("LAB_NAME", "fleet-lab")
+    lab_default = os.environ.get("LAB_NAME", DEFAULT_LAB)
 
     def add(name, fn, **kw):
         sp = sub.add_parser(name, **kw)
@@ -460,6 +468,8 @@ def main(argv=None):
         sp.add_argument("--network", default=os.environ.get("LAB_NETWORK", lab_default))
         sp.add_argument("--nodes", type=int, default=int(os.environ.get("LAB_NODES", "4")))
         sp.add_argument("--managers", type=int, default=int(os.environ.get("LAB_MANAGERS", "3")))
+        sp.add_argument("--inventory", default=os.environ.get("LAB_INVENTORY", INVENTORY),
+                        help="where `up` writes (and `down` removes) the hosts file")
     sp = add("nodes-up", cmd_nodes_up)
     sp.add_argument("--lab", required=True, help="label value grouping these nodes")
     sp.add_argument("--network", required=True)
