@@ -57,16 +57,16 @@ class Jenkins:
             self.requests = []
 
     def trigger(self, kind, query, body_params):
-        """Return (status, queue item id or None, reason) like the plugin would."""
+        """Return (status, queue item id or None, reason, parameters) like the plugin would."""
         job_name = (query.get("job") or [""])[0]
         token = (query.get("token") or [None])[0]
         job = self.jobs.get(job_name)
         if job is None or not job["token"]:
-            return 404, None, "no such job, or no token configured: %r" % job_name
+            return 404, None, "no such job, or no token configured: %r" % job_name, {}
         if token != job["token"]:
-            return 403, None, "Invalid token provided"
+            return 403, None, "Invalid token provided", {}
         if kind == "buildWithParameters" and not job["parameterized"]:
-            return 400, None, "job %s is not parameterized; use /build" % job_name
+            return 400, None, "job %s is not parameterized; use /build" % job_name, {}
         params = {}
         if kind == "buildWithParameters":
             for src in (query, body_params):
@@ -75,11 +75,11 @@ class Jenkins:
         with self.lock:
             queued = self.queue.get(job_name)
             if queued and queued[1] > now:
-                return 303, queued[0], "already queued"
+                return 303, queued[0], "already queued", params
             item = self.next_id
             self.next_id += 1
             self.queue[job_name] = (item, now + self.quiet_period)
-            return 201, item, "queued"
+            return 201, item, "queued", params
 
     def record(self, entry, build=None):
         with self.lock:
@@ -101,7 +101,11 @@ def summarize_events(content_type, body):
         return None
     out = []
     for ev in events:
-        target = ev.get("target") or {}
+        if not isinstance(ev, dict):
+            continue
+        target = ev.get("target")
+        if not isinstance(target, dict):
+            target = {}
         out.append({
             "action": ev.get("action"),
             "repository": target.get("repository"),
@@ -132,12 +136,19 @@ def make_handler(jenkins):
             self._send(200, json.dumps(obj, indent=2).encode(), ctype="application/json")
 
         def _body(self):
-            length = int(self.headers.get("Content-Length") or 0)
+            """The request body, or None when Content-Length is not a number."""
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                return None
             return self.rfile.read(min(length, MAX_BODY)) if length > 0 else b""
 
         def _handle(self):
             url = urlsplit(self.path)
             body = self._body() if self.command == "POST" else b""
+            if body is None:
+                self.close_connection = True
+                return self._send(400, b"bad Content-Length")
             if url.path == "/_standin/builds" and self.command == "GET":
                 with jenkins.lock:
                     return self._json(list(jenkins.builds))
@@ -155,9 +166,9 @@ def make_handler(jenkins):
             form = parse_qs(body.decode("utf-8", "replace")) if "form-urlencoded" in ctype else {}
             job_name = (query.get("job") or [""])[0]
             if kind == "build" and self.command == "GET" and jenkins.jobs.get(job_name, {}).get("parameterized"):
-                status, item, reason = 400, None, "parameterized job: POST, or use buildWithParameters"
+                status, item, reason, params = 400, None, "parameterized job: POST, or use buildWithParameters", {}
             else:
-                status, item, reason = jenkins.trigger(kind, query, form)
+                status, item, reason, params = jenkins.trigger(kind, query, form)
             events = summarize_events(ctype, body)
             entry = {"time": time.time(), "method": self.command, "endpoint": kind, "job": job_name,
                      "token_given": "token" in query, "status": status, "reason": reason,
@@ -165,9 +176,7 @@ def make_handler(jenkins):
             build = None
             if status == 201:
                 build = {"queue_id": item, "job": job_name, "method": self.command, "time": entry["time"],
-                         "parameters": {k: v[0] for k, v in query.items() if k not in ("job", "token")}
-                         if kind == "buildWithParameters" else {},
-                         "events": events}
+                         "parameters": params, "events": events}
             jenkins.record(entry, build)
             location = None
             if item is not None:
