@@ -1,0 +1,363 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: daemon_apply
+short_description: Reload or restart dockerd after a daemon.json change, wait for it, roll back when it does not come back
+version_added: 0.1.0
+description:
+  - Reloads (SIGHUP through C(systemctl reload)) or restarts the Docker unit and waits, bounded by
+    O(timeout), until the engine answers again.
+  - A reload must keep dockerd's PID, the engine must still answer, and dockerd's journal must not
+    report that it refused the file.
+  - When dockerd does not come back, the module reads dockerd's own error from the journal since
+    the restart, restores the previous daemon.json (from the backup M(fleet.docker.daemon_json)
+    made, or removes the file when there was none before), restarts again, waits, and fails with
+    what was applied, dockerd's error, and whether Docker runs again.
+  - Clears the pending marker M(fleet.docker.daemon_json) leaves next to the file once the daemon
+    runs the file's content.
+options:
+  action:
+    description: What to do; usually RV(fleet.docker.daemon_json#module:action).
+    type: str
+    required: true
+    choices: [none, reload, restart]
+  path:
+    description: Path of daemon.json (its pending marker holds the rollback information).
+    type: path
+    default: /etc/docker/daemon.json
+  backup_file:
+    description:
+      - Backup to restore when the daemon does not come back. Default - the one recorded in the
+        pending marker (the configuration the daemon ran before the unapplied change).
+    type: path
+  rollback:
+    description: Restore the previous file and restart again when the daemon does not come back.
+    type: bool
+    default: true
+  timeout:
+    description: Seconds to wait for the daemon after each reload or restart.
+    type: int
+    default: 120
+  unit:
+    description: The systemd unit that runs dockerd.
+    type: str
+    default: docker.service
+  docker_socket:
+    description: Path of the engine's unix socket.
+    type: path
+    default: /var/run/docker.sock
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+notes:
+  - Before a restart the unit's failed state and start-rate counter are reset
+    (C(systemctl reset-failed)), so a series of deliberate restarts is not refused by
+    C(StartLimitBurst).
+  - Restarting dockerd stops the host's containers that are not covered by C(live-restore); on a
+    swarm node restart one node at a time.
+requirements:
+  - systemd, journald
+author:
+  - fleet maintainers
+"""
+
+EXAMPLES = r"""
+- name: Write daemon.json
+  fleet.docker.daemon_json:
+    config:
+      log-opts:
+        max-size: 10m
+  register: daemon
+
+- name: Apply it (reload or restart, with rollback)
+  fleet.docker.daemon_apply:
+    action: "{{ daemon.action }}"
+  when: daemon.action != 'none'
+"""
+
+RETURN = r"""
+action:
+  description: What was done (C(restart) when a reload was asked for but the unit was not running).
+  returned: always
+  type: str
+  sample: reload
+pid_before:
+  description: dockerd's PID before.
+  returned: always
+  type: int
+pid_after:
+  description: dockerd's PID after (equal to RV(pid_before) after a reload).
+  returned: success
+  type: int
+seconds:
+  description: How long the daemon took to answer again.
+  returned: success
+  type: float
+daemon_errors:
+  description: dockerd's own error lines from the journal, when it did not come back.
+  returned: failure
+  type: list
+  elements: str
+rolled_back:
+  description: Whether the previous daemon.json was put back.
+  returned: failure
+  type: bool
+docker_running:
+  description: Whether the engine answers at the end (after a rollback).
+  returned: failure
+  type: bool
+"""
+
+import json
+import os
+import socket
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.fleet.docker.plugins.module_utils import daemon_config as dc
+from ansible_collections.fleet.docker.plugins.module_utils.engine import LocalEngine
+
+_UNIT_PROPS = ("ActiveState", "SubState", "Result", "MainPID", "InvocationID")
+
+
+class Applier(object):
+    def __init__(self, module):
+        self.module = module
+        self.p = module.params
+        self.unit = self.p["unit"]
+        self.systemctl = module.get_bin_path("systemctl", required=True)
+        self.journalctl = module.get_bin_path("journalctl")
+        self.engine = LocalEngine(self.p["docker_socket"], timeout=5)
+        self.record_path, self.pending_path = dc.state_paths(self.p["path"])
+
+    # ------------------------------------------------------------------ systemd
+
+    def state(self):
+        cmd = [self.systemctl, "show", self.unit]
+        for prop in _UNIT_PROPS:
+            cmd += ["-p", prop]
+        rc, out, err = self.module.run_command(cmd)
+        if rc != 0:
+            self.module.fail_json(msg="systemctl show %s failed: %s" % (self.unit, err.strip()))
+        props = dict((k, v[0]) for k, v in dc.parse_systemctl_show(out).items())
+        pid = props.get("MainPID", "0")
+        props["MainPID"] = int(pid) if pid.isdigit() else 0
+        return props
+
+    def systemctl_run(self, *args):
+        return self.module.run_command([self.systemctl] + list(args))
+
+    def cursor(self):
+        if not self.journalctl:
+            return None
+        rc, out, _ = self.module.run_command(
+            [self.journalctl, "-u", self.unit, "-n", "0", "--show-cursor", "-o", "cat", "--no-pager"])
+        for line in out.splitlines():
+            if line.startswith("-- cursor: "):
+                return line[len("-- cursor: "):].strip()
+        return None
+
+    def journal_since(self, cursor, since):
+        if not self.journalctl:
+            return ""
+        cmd = [self.journalctl, "-u", self.unit, "-o", "cat", "--no-pager"]
+        cmd += ["--after-cursor", cursor] if cursor else ["--since", "@%d" % int(since - 1)]
+        rc, out, _ = self.module.run_command(cmd)
+        return out if rc == 0 else ""
+
+    # ------------------------------------------------------------------ reload / restart
+
+    def reload(self, pid_before):
+        """(ok, reason). dockerd logs "Reloaded configuration" or why it refused the file."""
+        cursor, since = self.cursor(), time.time()
+        rc, _, err = self.systemctl_run("reload", self.unit)
+        if rc != 0:
+            return False, ["systemctl reload %s failed: %s" % (self.unit, err.strip())], cursor, since
+        deadline = time.time() + self.p["timeout"]
+        confirmed = not self.journalctl
+        while not confirmed and time.time() < deadline:
+            journal = self.journal_since(cursor, since)
+            if "unable to configure the Docker daemon" in journal or "Error reconfiguring" in journal:
+                return False, dc.daemon_errors(journal), cursor, since
+            confirmed = "Reloaded configuration" in journal
+            if not confirmed:
+                time.sleep(0.5)
+        st = self.state()
+        if st["MainPID"] != pid_before:
+            return False, ["dockerd's PID changed from %s to %s during a reload" % (pid_before, st["MainPID"])], \
+                cursor, since
+        if self.wait_answer(deadline) is None:
+            return False, ["the engine stopped answering after the reload"], cursor, since
+        if not confirmed:
+            self.module.warn("dockerd's journal did not confirm the reload within %ss" % self.p["timeout"])
+        return True, [], cursor, since
+
+    def start_restart(self):
+        # A failed unit (or one that hit StartLimitBurst) refuses to start until reset;
+        # its socket unit too, when dockerd is socket-activated (-H fd://).
+        self.systemctl_run("reset-failed", self.unit)
+        if self.unit.endswith(".service"):
+            self.systemctl_run("reset-failed", self.unit[:-len(".service")] + ".socket")
+        return self.systemctl_run("restart", "--no-block", self.unit)
+
+    def wait_restart(self, before):
+        """(ok, reason) after `systemctl restart --no-block`: a NEW invocation must be active and answer."""
+        deadline = time.time() + self.p["timeout"]
+        while time.time() < deadline:
+            st = self.state()
+            new_run = (st.get("InvocationID") and st.get("InvocationID") != before.get("InvocationID")) or \
+                (st["MainPID"] not in (0, before["MainPID"]))
+            if new_run and (st["ActiveState"] == "failed" or st["SubState"] == "auto-restart"):
+                return False, "%s is %s/%s (result %s)" % (self.unit, st["ActiveState"], st["SubState"], st["Result"])
+            if new_run and st["ActiveState"] == "active" and st["MainPID"]:
+                if self.wait_answer(deadline) is not None:
+                    return True, ""
+            time.sleep(0.5)
+        st = self.state()
+        return False, "%s did not answer within %ss (unit %s/%s)" % (
+            self.unit, self.p["timeout"], st["ActiveState"], st["SubState"])
+
+    def restart(self):
+        before = self.state()
+        cursor, since = self.cursor(), time.time()
+        rc, _, err = self.start_restart()
+        if rc != 0:
+            return False, ["systemctl restart %s failed: %s" % (self.unit, err.strip())], cursor, since
+        ok, reason = self.wait_restart(before)
+        if ok:
+            return True, [], cursor, since
+        errors = dc.daemon_errors(self.journal_since(cursor, since))
+        return False, errors or [reason], cursor, since
+
+    def wait_answer(self, deadline):
+        while True:
+            info = self.engine.info()
+            if info is not None:
+                return info
+            if time.time() >= deadline:
+                return None
+            time.sleep(0.5)
+
+    # ------------------------------------------------------------------ rollback
+
+    def rollback(self, marker):
+        """Put the previous file back; returns a sentence saying what was done (or None)."""
+        path = self.p["path"]
+        backup = self.p["backup_file"] or (marker or {}).get("rollback_file") or ""
+        if backup:
+            if not os.path.exists(backup):
+                return None, "the backup %s is missing, nothing was restored" % backup
+            tmp = "%s.fleet-rollback" % path
+            with open(backup, "rb") as src, open(tmp, "wb") as dst:
+                dst.write(src.read())
+            self.module.atomic_move(tmp, path)
+            done = "the previous %s was restored from %s" % (path, backup)
+        elif marker and marker.get("previous_absent"):
+            if os.path.exists(path):
+                os.unlink(path)
+            done = "%s was removed (there was none before)" % path
+        else:
+            return None, "no backup is known for %s, nothing was restored" % path
+        if marker is not None and "previous_managed" in marker:
+            if marker["previous_managed"] is None:
+                if os.path.exists(self.record_path):
+                    os.unlink(self.record_path)
+            else:
+                with open(self.record_path, "w") as fh:
+                    fh.write(dc.dumps({"managed_keys": marker["previous_managed"]}))
+        return True, done
+
+    def clear_marker(self):
+        if os.path.exists(self.pending_path):
+            os.unlink(self.pending_path)
+
+    # ------------------------------------------------------------------ main
+
+    def run(self):
+        module, action = self.module, self.p["action"]
+        marker = None
+        try:
+            with open(self.pending_path) as fh:
+                marker = json.load(fh)
+        except (IOError, OSError, ValueError):
+            marker = None
+        if action == "none":
+            module.exit_json(changed=False, action="none", pid_before=0)
+        st = self.state()
+        if action == "reload" and st["ActiveState"] != "active":
+            action = "restart"  # nothing to send SIGHUP to: start it
+        if module.check_mode:
+            module.exit_json(changed=True, action=action, pid_before=st["MainPID"],
+                             msg="would %s %s" % (action, self.unit))
+
+        t0 = time.time()
+        if action == "reload":
+            ok, errors, _c, _s = self.reload(st["MainPID"])
+        else:
+            ok, errors, _c, _s = self.restart()
+        if ok:
+            after = self.state()
+            self.clear_marker()
+            module.exit_json(changed=True, action=action, pid_before=st["MainPID"], pid_after=after["MainPID"],
+                             seconds=round(time.time() - t0, 1))
+
+        what = "%s of %s to apply %s" % (action, self.unit, ", ".join((marker or {}).get("changed_keys") or [])
+                                         or self.p["path"])
+        said = " | ".join(errors) or "(dockerd logged no error)"
+        host = socket.gethostname()
+        if not self.p["rollback"]:
+            module.fail_json(msg="%s: %s failed. dockerd said: %s. Rollback is off: %s was left as it is."
+                             % (host, what, said, self.p["path"]),
+                             daemon_errors=errors, rolled_back=False,
+                             docker_running=self.engine.info() is not None, pid_before=st["MainPID"])
+        restored, done = self.rollback(marker)
+        running = self.engine.info() is not None if action == "reload" else False
+        again = ""
+        if restored and action == "reload" and running and self.state()["MainPID"] == st["MainPID"]:
+            # dockerd refused the reload and kept its old configuration: nothing to restart.
+            again = "dockerd kept running its previous configuration (PID %s) and answers" % st["MainPID"]
+            self.clear_marker()
+        elif restored:
+            ok2, errors2, _c, _s = self.restart()
+            running = ok2
+            if ok2:
+                self.clear_marker()
+                again = "%s was restarted with it and answers again (PID %s)" % (self.unit, self.state()["MainPID"])
+            else:
+                again = "%s does NOT run again after the rollback either: %s" % (self.unit, " | ".join(errors2))
+        else:
+            running = self.engine.info() is not None
+            again = "docker %s" % ("answers" if running else "does NOT answer")
+        module.fail_json(
+            msg="%s: %s failed. dockerd said: %s. %s; %s." % (host, what, said, done[:1].upper() + done[1:], again),
+            daemon_errors=errors, rolled_back=bool(restored), docker_running=running, pid_before=st["MainPID"])
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            action=dict(type="str", required=True, choices=["none", "reload", "restart"]),
+            path=dict(type="path", default="/etc/docker/daemon.json"),
+            backup_file=dict(type="path"),
+            rollback=dict(type="bool", default=True),
+            timeout=dict(type="int", default=120),
+            unit=dict(type="str", default="docker.service"),
+            docker_socket=dict(type="path", default="/var/run/docker.sock"),
+        ),
+        supports_check_mode=True,
+    )
+    Applier(module).run()
+
+
+if __name__ == "__main__":
+    main()
