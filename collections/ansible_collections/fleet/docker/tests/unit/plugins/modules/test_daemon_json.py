@@ -1,0 +1,181 @@
+# -*- coding: utf-8 -*-
+"""Whole-module tests of fleet.docker.daemon_json on a temporary directory.
+
+No engine socket and no systemd here: the module must still work (that is the
+"dockerd is down" case) and fall back to its structural checks. What dockerd makes
+of the file is tested on real daemons by molecule/daemon.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+import json
+import os
+
+import pytest
+
+from ansible.module_utils import basic
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.fleet.docker.plugins.modules import daemon_json
+
+
+@pytest.fixture
+def run(monkeypatch, capsys, tmp_path):
+    # No systemctl / dockerd on purpose: structural checks only, no unit flags, PID 0.
+    monkeypatch.setattr(basic.AnsibleModule, "get_bin_path", lambda self, *a, **kw: None)
+
+    def _run(config, check=False, diff=False, **extra):
+        args = dict(config=config, path=str(tmp_path / "daemon.json"), docker_socket=str(tmp_path / "no.sock"),
+                    certs_dir=str(tmp_path / "certs.d"), _ansible_check_mode=check, _ansible_diff=diff,
+                    _ansible_tmpdir=str(tmp_path))
+        args.update(extra)
+        with patch_module_args(args):
+            with pytest.raises(SystemExit):
+                daemon_json.main()
+        return json.loads(capsys.readouterr().out)
+
+    return _run
+
+
+def _files(tmp_path):
+    return sorted(p.name for p in tmp_path.iterdir() if p.is_file())
+
+
+BASE = {"log-driver": "json-file", "log-opts": {"max-size": "10m", "max-file": 3},
+        "insecure-registries": ["http://registry.lab:5000/"]}
+
+
+def test_creates_file_with_strings_and_pending_marker(run, tmp_path):
+    res = run(BASE)
+    assert res["changed"] is True and res["action"] == "restart"
+    assert res["previous_absent"] is True and res["backup_file"] == ""
+    assert res["validated_by"] == "structural"
+    assert res["ansible_facts"]["fleet_docker_host"]["docker"]["reachable"] is False
+    data = json.loads((tmp_path / "daemon.json").read_text())
+    assert data == {"log-driver": "json-file", "log-opts": {"max-file": "3", "max-size": "10m"},
+                    "insecure-registries": ["registry.lab:5000"]}
+    assert oct(os.stat(str(tmp_path / "daemon.json")).st_mode & 0o777) == "0o644"
+    marker = json.loads((tmp_path / ".daemon.json.fleet-pending").read_text())
+    assert marker["action"] == "restart" and marker["previous_absent"] is True
+    record = json.loads((tmp_path / ".daemon.json.fleet-managed").read_text())
+    assert record == {"managed_keys": ["insecure-registries", "log-driver", "log-opts"]}
+
+
+def test_unapplied_change_is_still_reported_then_cleared(run, tmp_path):
+    run(BASE)
+    before = (tmp_path / "daemon.json").read_bytes()
+    again = run(BASE)
+    assert again["changed"] is False and again["pending"] is True and again["action"] == "restart"
+    assert (tmp_path / "daemon.json").read_bytes() == before
+    # daemon_apply removes the marker once dockerd runs the file.
+    (tmp_path / ".daemon.json.fleet-pending").unlink()
+    third = run(BASE)
+    assert third["changed"] is False and third["action"] == "none" and third["validated_by"] == "unchanged"
+
+
+def test_keeps_unmanaged_keys_and_removes_dropped_managed_ones(run, tmp_path):
+    (tmp_path / "daemon.json").write_text('{"data-root": "/srv/docker", "debug": true}')
+    first = run(dict(BASE, **{"max-concurrent-downloads": 4}))
+    assert first["previous_absent"] is False and first["backup_file"]
+    assert os.path.exists(first["backup_file"])
+    (tmp_path / ".daemon.json.fleet-pending").unlink()
+    res = run(BASE)
+    data = json.loads((tmp_path / "daemon.json").read_text())
+    assert "max-concurrent-downloads" not in data
+    assert data["data-root"] == "/srv/docker" and data["debug"] is True
+    assert res["changed_keys"] == ["max-concurrent-downloads"]
+    assert res["action"] == "restart"  # a removal is never applied by a reload
+
+
+def _engine(monkeypatch, swarm_state="inactive"):
+    info = {"ServerVersion": "20.10.24", "Swarm": {"LocalNodeState": swarm_state},
+            "Plugins": {"Log": ["json-file", "local", "journald"]}}
+    monkeypatch.setattr(daemon_json.LocalEngine, "info", lambda self: info)
+
+
+def test_reload_only_for_reloadable_keys(run, tmp_path, monkeypatch):
+    _engine(monkeypatch)
+    run(BASE)
+    (tmp_path / ".daemon.json.fleet-pending").unlink()
+    res = run(dict(BASE, **{"insecure-registries": ["registry.lab:5000", "10.0.0.0/8"]}))
+    assert res["action"] == "reload" and res["changed_keys"] == ["insecure-registries"]
+    # Engine 20.10 has no `dockerd --validate`.
+    assert res["validated_by"] == "structural"
+
+
+def test_reload_becomes_restart_when_the_engine_is_down(run, tmp_path):
+    run(BASE)
+    (tmp_path / ".daemon.json.fleet-pending").unlink()
+    res = run(dict(BASE, **{"insecure-registries": ["registry.lab:5000", "10.0.0.0/8"]}))
+    assert res["action"] == "restart"
+
+
+def test_live_restore_refused_on_active_swarm_node(run, tmp_path, monkeypatch):
+    _engine(monkeypatch, "active")
+    res = run(dict(BASE, **{"live-restore": True}))
+    assert res["failed"] is True and "live-restore: true is refused on a swarm node" in res["msg"]
+    assert _files(tmp_path) == []
+
+
+def test_log_driver_checked_against_the_engine(run, tmp_path, monkeypatch):
+    _engine(monkeypatch)
+    res = run(dict(BASE, **{"log-driver": "gelf"}))  # built in, but not in this engine's Plugins.Log
+    assert res["failed"] is True and "log-driver: 'gelf'" in res["msg"]
+
+
+def test_pending_restart_wins_over_new_reload(run, tmp_path):
+    run(BASE)  # restart pending, never applied
+    res = run(dict(BASE, **{"insecure-registries": ["registry.lab:5000", "10.0.0.0/8"]}))
+    assert res["action"] == "restart" and res["pending"] is True
+    marker = json.loads((tmp_path / ".daemon.json.fleet-pending").read_text())
+    # Rolling back must go to what the daemon runs: before the FIRST change (no file).
+    assert marker["previous_absent"] is True and marker["rollback_file"] == ""
+
+
+def test_output_is_byte_identical(run, tmp_path):
+    run(BASE)
+    (tmp_path / ".daemon.json.fleet-pending").unlink()
+    first = (tmp_path / "daemon.json").read_bytes()
+    res = run(dict(BASE, **{"log-opts": {"max-file": "3", "max-size": "10m"}}))
+    assert res["changed"] is False and (tmp_path / "daemon.json").read_bytes() == first
+    assert first.endswith(b"}\n")
+
+
+def test_check_mode_writes_nothing_and_diffs(run, tmp_path):
+    res = run(BASE, check=True, diff=True)
+    assert res["changed"] is True and res["action"] == "restart"
+    assert res["diff"]["before"] == "" and '"max-file": "3"' in res["diff"]["after"]
+    assert _files(tmp_path) == []
+
+
+@pytest.mark.parametrize("config,needle", [
+    ({"insecure-registries": ["ftp://r:5000"]}, "insecure-registries: entry 'ftp://r:5000' has scheme ftp://"),
+    ({"debug": "yes"}, "debug: must be bool, got str"),
+    ({"log-driver": "nope"}, "log-driver: 'nope'"),
+    ({"log-level": "verbose"}, "log-level: 'verbose'"),
+    ({"log-opts": {"max-file": None}}, "log-opts: value of 'max-file'"),
+])
+def test_refusals_write_nothing(run, tmp_path, config, needle):
+    (tmp_path / "daemon.json").write_text('{"debug": false}\n')
+    res = run(config)
+    assert res["failed"] is True and needle in res["msg"], res["msg"]
+    assert res["msg"].startswith("refused before writing")
+    assert _files(tmp_path) == ["daemon.json"]
+    assert (tmp_path / "daemon.json").read_text() == '{"debug": false}\n'
+
+
+def test_invalid_existing_file_is_not_overwritten(run, tmp_path):
+    (tmp_path / "daemon.json").write_text("{not json")
+    res = run(BASE)
+    assert res["failed"] is True and "not valid JSON" in res["msg"]
+    assert (tmp_path / "daemon.json").read_text() == "{not json"
+
+
+def test_registry_ca_certs(run, tmp_path):
+    pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"
+    res = run(BASE, registry_ca_certs={"registry.lab:5000": pem})
+    assert res["ca_certs_written"] == ["registry.lab:5000"]
+    ca = tmp_path / "certs.d" / "registry.lab:5000" / "ca.crt"
+    assert ca.read_text() == pem + "\n"
+    again = run(BASE, registry_ca_certs={"registry.lab:5000": pem})
+    assert again["ca_certs_written"] == []
