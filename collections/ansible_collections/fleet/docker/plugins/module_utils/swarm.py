@@ -1,0 +1,391 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Swarm logic shared by the fleet.docker swarm modules.
+
+The file is organized in sections; keep new helpers in the section they belong to
+(pure functions first, API access last) so the pure parts stay unit-testable without
+an engine:
+
+  1. Constants
+  2. Quorum arithmetic            majority(), tolerance()
+  3. Nodes: summaries and lookup  node_summary(), cluster_summary(), resolve_node()
+  4. Quorum planning              quorum_after()
+  5. Labels with ownership        parse_owned(), label_problems(), plan_labels()
+  6. Roles                        plan_roles()
+  7. Node spec updates            update_node_with_retry()  (version + retry, API-agnostic)
+  8. Client                       SwarmClient (community.docker's AnsibleDockerClient:
+                                  docker_host/TLS options, no Docker SDK needed)
+
+Everything acts on NodeIDs. Hostnames repeat (a node that rejoins gets a new ID and
+the old one stays listed as Down), so they are only accepted as a convenience where
+they resolve to exactly one live node (resolve_node).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import time
+
+# --------------------------------------------------------------------------- 1. constants
+
+#: The node label that records which label keys this project manages on that node
+#: (comma-separated, sorted). It lives on the node, so it survives between runs and
+#: controllers, and labels set by hand (not listed) are never removed.
+OWNED_LABELS_KEY = "fleet.docker.owned-labels"
+
+ROLES = ("manager", "worker")
+
+#: Fragment of the error swarmkit returns when a node update carries a stale version.
+OUT_OF_SEQUENCE = "update out of sequence"
+
+# --------------------------------------------------------------------------- 2. quorum arithmetic
+
+
+def majority(managers):
+    """Managers that must be reachable for the Raft store to accept changes."""
+    return managers // 2 + 1 if managers > 0 else 0
+
+
+def tolerance(managers):
+    """Manager failures the swarm survives with `managers` managers."""
+    return (managers - 1) // 2 if managers > 0 else 0
+
+
+def _plural(count, word):
+    return "%d %s%s" % (count, word, "" if count == 1 else "s")
+
+
+# --------------------------------------------------------------------------- 3. nodes
+
+
+def node_summary(node):
+    """Flat view of one `GET /nodes` entry.
+
+    `role` is the role in the node's spec (what was asked); `manager` says whether
+    the node is a Raft member now (has ManagerStatus). They differ for a few seconds
+    after a promotion or demotion. Quorum arithmetic uses `manager`.
+    """
+    spec = node.get("Spec") or {}
+    desc = node.get("Description") or {}
+    status = node.get("Status") or {}
+    mstat = node.get("ManagerStatus") or {}
+    addr = status.get("Addr") or ""
+    manager_addr = mstat.get("Addr") or ""
+    if addr in ("", "0.0.0.0") and manager_addr:
+        # The leader sometimes reports 0.0.0.0 as its address (moby#35437).
+        addr = manager_addr.rsplit(":", 1)[0]
+    return {
+        "id": node.get("ID", ""),
+        "hostname": desc.get("Hostname", ""),
+        "role": spec.get("Role", ""),
+        "availability": spec.get("Availability", ""),
+        "state": status.get("State", ""),
+        "addr": addr,
+        "labels": dict(spec.get("Labels") or {}),
+        "manager": bool(mstat),
+        "reachability": mstat.get("Reachability", ""),
+        "leader": bool(mstat.get("Leader")),
+        "manager_addr": manager_addr,
+        "engine_version": (desc.get("Engine") or {}).get("EngineVersion", ""),
+        "version": (node.get("Version") or {}).get("Index", 0),
+    }
+
+
+def cluster_summary(nodes):
+    """Managers, reachability, leader and quorum figures from node summaries."""
+    managers = [n for n in nodes if n["manager"]]
+    reachable = [n for n in managers if n["reachability"] == "reachable"]
+    leader = [n["id"] for n in managers if n["leader"]]
+    count = len(managers)
+    return {
+        "nodes": len(nodes),
+        "managers": [n["id"] for n in managers],
+        "reachable_managers": [n["id"] for n in reachable],
+        "unreachable_managers": [n["id"] for n in managers if n["reachability"] != "reachable"],
+        "workers": [n["id"] for n in nodes if not n["manager"]],
+        "leader": leader[0] if leader else "",
+        "manager_count": count,
+        "reachable_count": len(reachable),
+        "quorum": majority(count),
+        "tolerance": tolerance(count),
+        "has_quorum": count > 0 and len(reachable) >= majority(count),
+        "failures_left": max(len(reachable) - majority(count), 0),
+    }
+
+
+class NodeLookupError(Exception):
+    """A node reference matches no node, or more than one."""
+
+
+def resolve_node(nodes, ref):
+    """The summary a NodeID or hostname refers to.
+
+    An exact NodeID always wins. A hostname must match exactly one node, or exactly
+    one that is not Down (rejoined nodes leave a Down namesake behind).
+    """
+    for n in nodes:
+        if n["id"] == ref:
+            return n
+    named = [n for n in nodes if n["hostname"] == ref]
+    if len(named) == 1:
+        return named[0]
+    if not named:
+        raise NodeLookupError("no node of this swarm has the ID or hostname %r" % ref)
+    live = [n for n in named if n["state"] != "down"]
+    if len(live) == 1:
+        return live[0]
+    raise NodeLookupError(
+        "hostname %r matches %d nodes (%s); pass the NodeID instead"
+        % (ref, len(named), ", ".join("%s %s" % (n["id"], n["state"]) for n in named))
+    )
+
+
+def node_names(nodes, names=None):
+    """{node id: name for messages}: the caller's names (inventory hostnames) first."""
+    out = dict((n["id"], n["hostname"] or n["id"]) for n in nodes)
+    out.update(names or {})
+    return out
+
+
+# --------------------------------------------------------------------------- 4. quorum planning
+
+
+def quorum_after(nodes, leaving, names=None, action="removing"):
+    """Would the swarm keep a majority of reachable managers without `leaving`?
+
+    nodes:   node summaries (node_summary) of the whole swarm.
+    leaving: NodeIDs that are demoted or removed (workers among them do not count).
+    names:   optional {node id: name} for the reason text.
+    action:  verb for the reason text ("removing", "demoting").
+
+    Returns managers/reachable before and after, the majority needed after, ok and a
+    reason that says why. The last manager is never allowed to leave.
+    """
+    leaving = list(dict.fromkeys(leaving or []))
+    label = node_names(nodes, names)
+    managers = [n for n in nodes if n["manager"]]
+    reachable_before = [n for n in managers if n["reachability"] == "reachable"]
+    leaving_managers = [n["id"] for n in managers if n["id"] in leaving]
+    remaining = [n for n in managers if n["id"] not in leaving]
+    reachable = [n for n in remaining if n["reachability"] == "reachable"]
+    needed = majority(len(remaining))
+    who = ", ".join(label.get(i, i) for i in leaving) or "no node"
+    result = {
+        "leaving": leaving,
+        "leaving_managers": leaving_managers,
+        "managers_before": len(managers),
+        "reachable_before": len(reachable_before),
+        "managers_after": len(remaining),
+        "reachable_after": len(reachable),
+        "needed": needed,
+        "tolerance_after": tolerance(len(remaining)),
+        "unreachable_after": [label.get(n["id"], n["id"]) for n in remaining if n["reachability"] != "reachable"],
+    }
+    if managers and not remaining:
+        result["ok"] = False
+        result["reason"] = (
+            "%s %s would leave no manager: the last manager of a swarm cannot be demoted or removed"
+            % (action, who)
+        )
+        return result
+    ok = len(reachable) >= needed
+    result["ok"] = ok
+    text = "%s %s %s %s reachable %s of %d; a majority needs %d" % (
+        action, who, "leaves" if ok else "would leave", len(reachable),
+        "manager" if len(reachable) == 1 else "managers", len(remaining), needed,
+    )
+    if result["unreachable_after"]:
+        text += " (unreachable: %s)" % ", ".join(result["unreachable_after"])
+    if ok:
+        text += " (tolerates %s)" % _plural(len(reachable) - needed, "more failure")
+    result["reason"] = text
+    return result
+
+
+# --------------------------------------------------------------------------- 5. labels
+
+
+def parse_owned(value):
+    """Owned label keys recorded in the owner label's value ("a,b" -> ["a", "b"])."""
+    return sorted(set(k.strip() for k in (value or "").split(",") if k.strip()))
+
+
+def format_owned(keys):
+    return ",".join(sorted(set(keys)))
+
+
+def label_problems(labels, owner_key=OWNED_LABELS_KEY):
+    """What is wrong with a desired labels dict (empty list when nothing)."""
+    if labels is None:
+        return []
+    if not isinstance(labels, dict):
+        return ["must be a dict of label: string, got %s" % type(labels).__name__]
+    problems = []
+    for key in sorted(labels, key=str):
+        value = labels[key]
+        if not isinstance(key, str) or not key.strip():
+            problems.append("key %r must be a non-empty string" % (key,))
+            continue
+        if "," in key:
+            problems.append("key %r must not contain a comma (keys are recorded in %s)" % (key, owner_key))
+        if key == owner_key:
+            problems.append("key %r is reserved: it records the labels this project owns" % key)
+        if not isinstance(value, str):
+            problems.append("%s must be a string, got %s %r (quote it in YAML)" % (key, type(value).__name__, value))
+    return problems
+
+
+def plan_labels(desired, current, owner_key=OWNED_LABELS_KEY):
+    """New labels of a node from the desired ones, its current ones and ownership.
+
+    desired: labels the inventory wants (this project owns exactly these keys after).
+    current: the node's labels now, the owner label included.
+
+    Keys owned before and no longer desired are removed; desired keys are set (a key
+    set by hand that becomes desired is adopted); every other key is left alone.
+    """
+    desired = dict(desired or {})
+    current = dict(current or {})
+    owned_before = parse_owned(current.get(owner_key))
+    new = dict(current)
+    removed = sorted(k for k in owned_before if k not in desired and k in current)
+    for key in removed:
+        del new[key]
+    new.update(desired)
+    owned_after = sorted(desired)
+    if owned_after:
+        new[owner_key] = format_owned(owned_after)
+    else:
+        new.pop(owner_key, None)
+    return {
+        "labels": new,
+        "owned_before": owned_before,
+        "owned_after": owned_after,
+        "added": sorted(k for k in desired if k not in current),
+        "removed": removed,
+        "updated": sorted(k for k in desired if k in current and current[k] != desired[k]),
+        "adopted": sorted(k for k in desired if k in current and k not in owned_before),
+        "changed": new != current,
+    }
+
+
+# --------------------------------------------------------------------------- 6. roles
+
+
+def plan_roles(nodes, wanted):
+    """(promote, demote): NodeIDs whose spec role differs from `wanted` {id: role}."""
+    by_id = dict((n["id"], n) for n in nodes)
+    promote, demote = [], []
+    for node_id, role in wanted.items():
+        node = by_id.get(node_id)
+        if node is None or role not in ROLES or node["role"] == role:
+            continue
+        (promote if role == "manager" else demote).append(node_id)
+    return promote, demote
+
+
+# --------------------------------------------------------------------------- 7. node spec updates
+
+
+def update_node_with_retry(inspect, update, node_id, mutate, attempts=5, delay=0.5, sleep=time.sleep):
+    """Apply `mutate(spec) -> spec` to a node; True when an update was sent.
+
+    The API wants the node's current version with every update and answers a stale one
+    with "update out of sequence" (the node object changes on its own, e.g. while a
+    promotion completes). Each attempt reads the node again and re-applies `mutate`
+    to the fresh spec, so `mutate` must be declarative (same input -> same output).
+
+    inspect(node_id) -> node dict; update(node_id, version, spec) raises on failure.
+    """
+    for attempt in range(1, attempts + 1):
+        node = inspect(node_id)
+        spec = copy.deepcopy(node.get("Spec") or {})
+        new_spec = mutate(copy.deepcopy(spec))
+        if new_spec == spec:
+            return False
+        try:
+            update(node_id, (node.get("Version") or {}).get("Index"), new_spec)
+            return True
+        except Exception as exc:  # the client's APIError; kept generic for tests
+            if OUT_OF_SEQUENCE not in str(exc) or attempt == attempts:
+                raise
+            sleep(delay)
+    return False  # pragma: no cover - the loop returns or raises
+
+
+# --------------------------------------------------------------------------- 8. client
+
+try:
+    from ansible_collections.community.docker.plugins.module_utils.common_api import AnsibleDockerClient
+    from ansible_collections.community.docker.plugins.module_utils._api.errors import APIError, NotFound
+
+    HAS_COMMUNITY_DOCKER = True
+except ImportError:  # pragma: no cover - the pure functions above still import
+    HAS_COMMUNITY_DOCKER = False
+    AnsibleDockerClient = object
+
+    class APIError(Exception):
+        pass
+
+    class NotFound(APIError):
+        pass
+
+
+class SwarmUnavailable(Exception):
+    """The engine answered but cannot serve swarm data (no leader, not a manager)."""
+
+
+class SwarmClient(AnsibleDockerClient):
+    """community.docker's API client (docker_host, TLS, timeout options) plus swarm calls.
+
+    Modules build it like AnsibleDockerClient (argument_spec, supports_check_mode, ...)
+    and get the common Docker connection options merged into theirs.
+    """
+
+    def local_swarm(self):
+        """`docker info`'s Swarm section of the engine this module talks to."""
+        try:
+            return self.get_json("/info").get("Swarm") or {}
+        except Exception as exc:
+            self.fail("cannot read the engine's info: %s" % exc)
+
+    def require_manager(self):
+        """The local Swarm info; fails the module when this engine is not a manager."""
+        local = self.local_swarm()
+        if not local.get("ControlAvailable"):
+            state = local.get("LocalNodeState") or "inactive"
+            if state == "active":
+                why = "it is a worker"
+            else:
+                why = "its swarm state is %r" % state
+            self.fail("this host is not a swarm manager (%s); run the module on a manager" % why,
+                      swarm_state=state)
+        return local
+
+    def node_list(self):
+        """Raw `GET /nodes`; SwarmUnavailable when the managers have no leader."""
+        try:
+            return self.get_json("/nodes")
+        except APIError as exc:
+            raise SwarmUnavailable(str(exc))
+
+    def node_inspect(self, node_id):
+        return self.get_json("/nodes/{0}", node_id)
+
+    def node_update(self, node_id, version, spec):
+        self.post_json("/nodes/{0}/update", node_id, params={"version": version}, data=spec)
+
+    def update_node(self, node_id, mutate, attempts=5):
+        """update_node_with_retry against this engine."""
+        return update_node_with_retry(self.node_inspect, self.node_update, node_id, mutate, attempts=attempts)
+
+    def wait_for(self, probe, timeout, interval=1.0):
+        """Poll `probe() -> (done, detail)` until done or `timeout` seconds; (done, detail)."""
+        deadline = time.time() + timeout
+        while True:
+            done, detail = probe()
+            if done or time.time() >= deadline:
+                return done, detail
+            time.sleep(interval)
