@@ -364,12 +364,20 @@ class SwarmClient(AnsibleDockerClient):
                       swarm_state=state)
         return local
 
-    def node_list(self):
-        """Raw `GET /nodes`; SwarmUnavailable when the managers have no leader."""
-        try:
-            return self.get_json("/nodes")
-        except APIError as exc:
-            raise SwarmUnavailable(str(exc))
+    def node_list(self, leader_wait=0):
+        """Raw `GET /nodes`; SwarmUnavailable when the managers have no leader.
+
+        leader_wait: seconds to keep retrying while there is no leader (an election after
+        a manager went away takes a few seconds; a lost quorum never ends).
+        """
+        deadline = time.time() + leader_wait
+        while True:
+            try:
+                return self.get_json("/nodes")
+            except APIError as exc:
+                if time.time() >= deadline:
+                    raise SwarmUnavailable(str(exc))
+            time.sleep(1)
 
     def node_inspect(self, node_id):
         return self.get_json("/nodes/{0}", node_id)

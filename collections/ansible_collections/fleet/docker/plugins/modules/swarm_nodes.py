@@ -15,14 +15,15 @@ description:
   - Brings the listed nodes (by NodeID) to the wanted role and labels, in one call on one manager.
   - Every listed NodeID must belong to this swarm. A NodeID the cluster does not list (the host is in a
     different swarm, or left this one) fails the module before anything changes; nothing is forced out.
-  - Promotions are applied first, demotions last. Demotions are quorum-guarded: when demoting the listed
+  - Promotions are applied first, demotions last. Demotions are quorum-guarded. When demoting the listed
     nodes, together with the O(leaving) ones, would leave fewer reachable managers than a majority of the
     remaining managers, or no manager at all, the module fails before changing anything and says why.
   - "Labels with ownership: the keys this project manages on a node are recorded on the node itself in the
     O(labels_owner_key) label. A key that was owned and is no longer wanted is removed; keys set by hand
     (never owned) are left alone; a wanted key that was set by hand is adopted."
   - Node updates carry the node's current version and are retried when the API answers
-    C(update out of sequence).
+    C(update out of sequence). While the managers elect a leader (a few seconds after a manager went
+    away) the module waits for one, up to 20 seconds.
   - Warns when the swarm would end up with an even number of managers (it tolerates no more failures than
     one manager fewer) or more than 7.
 extends_documentation_fragment:
@@ -169,6 +170,9 @@ from ansible_collections.fleet.docker.plugins.module_utils.swarm import (
     resolve_node,
 )
 
+#: Seconds to wait for a leader before giving up (an election takes a few seconds).
+LEADER_WAIT = 20
+
 
 class NodesManager(object):
     def __init__(self, client):
@@ -182,10 +186,10 @@ class NodesManager(object):
 
     def _list(self):
         try:
-            return [node_summary(n) for n in self.client.node_list()]
+            return [node_summary(n) for n in self.client.node_list(leader_wait=LEADER_WAIT)]
         except SwarmUnavailable as exc:
-            self.client.fail("the managers cannot list the nodes (%s): the swarm has no leader, nothing can be "
-                             "changed until quorum is back" % exc)
+            self.client.fail("the managers cannot list the nodes (%s) after %ds: the swarm has no leader, nothing "
+                             "can be changed until quorum is back" % (exc, LEADER_WAIT))
 
     # -- validation ----------------------------------------------------------------
 
