@@ -11,7 +11,7 @@ an engine:
   3. Nodes: summaries and lookup  node_summary(), cluster_summary(), resolve_node()
   4. Quorum planning              quorum_after()
   5. Labels with ownership        parse_owned(), label_problems(), plan_labels()
-  6. Roles                        plan_roles()
+  6. Roles                        plan_roles(), with_promotions()
   7. Node spec updates            update_node_with_retry()  (version + retry, API-agnostic)
   8. Client                       SwarmClient (community.docker's AnsibleDockerClient:
                                   docker_host/TLS options, no Docker SDK needed)
@@ -284,6 +284,20 @@ def plan_roles(nodes, wanted):
             continue
         (promote if role == "manager" else demote).append(node_id)
     return promote, demote
+
+
+def with_promotions(nodes, promote):
+    """Node summaries as they will be once `promote` (NodeIDs) are reachable managers.
+
+    Only Ready nodes are counted: a promotion of a Down node cannot complete. Callers
+    must wait for the promotions and check the real state again before relying on it.
+    """
+    out = []
+    for n in nodes:
+        if n["id"] in promote and n["state"] == "ready" and not n["manager"]:
+            n = dict(n, role="manager", manager=True, reachability="reachable")
+        out.append(n)
+    return out
 
 
 # --------------------------------------------------------------------------- 7. node spec updates

@@ -18,6 +18,8 @@ description:
   - Promotions are applied first, demotions last. Demotions are quorum-guarded. When demoting the listed
     nodes, together with the O(leaving) ones, would leave fewer reachable managers than a majority of the
     remaining managers, or no manager at all, the module fails before changing anything and says why.
+    Ready nodes being promoted count as the managers they will be; the module then waits for the
+    promotions and checks the real state again before it demotes anything.
   - "Labels with ownership: the keys this project manages on a node are recorded on the node itself in the
     O(labels_owner_key) label. A key that was owned and is no longer wanted is removed; keys set by hand
     (never owned) are left alone; a wanted key that was set by hand is adopted."
@@ -168,6 +170,7 @@ from ansible_collections.fleet.docker.plugins.module_utils.swarm import (
     plan_roles,
     quorum_after,
     resolve_node,
+    with_promotions,
 )
 
 #: Seconds to wait for a leader before giving up (an election takes a few seconds).
@@ -257,6 +260,23 @@ class NodesManager(object):
 
     # -- run -----------------------------------------------------------------------
 
+    def quorum_check(self, nodes, demote, leaving, names):
+        shown = dict(names)
+        for i in leaving:
+            shown[i] = "%s (leaving)" % names.get(i, self.by_id[i]["hostname"])
+        return quorum_after(nodes, demote + leaving, names=shown, action="demoting")
+
+    def apply(self, items, result, plans):
+        for item in items:
+            result["changed"] = True
+            if self.client.check_mode:
+                continue
+            try:
+                self.client.update_node(item["node_id"], self.mutate_for(item))
+            except Exception as exc:
+                self.client.fail("updating %s (%s) failed: %s" % (item["name"], item["node_id"], exc),
+                                 nodes=self._public(plans), **result)
+
     def run(self):
         self.validate()
         names = dict((e["node_id"], e.get("name") or self.by_id[e["node_id"]]["hostname"]) for e in self.params["nodes"])
@@ -266,10 +286,9 @@ class NodesManager(object):
         result = dict(changed=False, promoted=[names[i] for i in promote], demoted=[names[i] for i in demote])
 
         if demote:
-            shown = dict(names)
-            for i in leaving:
-                shown[i] = "%s (leaving)" % names.get(i, self.by_id[i]["hostname"])
-            quorum = quorum_after(self.nodes, demote + leaving, names=shown, action="demoting")
+            # Before anything changes: promotions come first, so count the Ready ones as the
+            # reachable managers they will be. The real state is checked again before demoting.
+            quorum = self.quorum_check(with_promotions(self.nodes, promote), demote, leaving, names)
             result["quorum"] = quorum
             if not quorum["ok"]:
                 self.client.fail("refusing to demote %s: %s. Nothing was changed."
@@ -287,35 +306,37 @@ class NodesManager(object):
         if managers_after > 7:
             self.client.module.warn("the swarm will have %d managers; Docker recommends at most 7" % managers_after)
 
-        # Promotions first, demotions last (the manager this runs on, if demoted, at the very end).
+        # Promotions and label-only updates first; demotions last, the manager this module
+        # runs on (if demoted) at the very end, since it cannot answer as a manager afterwards.
         local_id = self.local.get("NodeID")
-
-        def order(p):
-            if p["node_id"] in demote:
-                return (2, p["node_id"] == local_id)
-            return (0 if p["node_id"] in promote else 1, False)
-
-        for item in sorted(plans, key=order):
-            if not item["changed"]:
-                continue
-            result["changed"] = True
-            if not self.client.check_mode:
-                try:
-                    self.client.update_node(item["node_id"], self.mutate_for(item))
-                except Exception as exc:
-                    self.client.fail("updating %s (%s) failed: %s" % (item["name"], item["node_id"], exc),
-                                     nodes=self._public(plans), **result)
-
-        if result["changed"] and not self.client.check_mode and self.params["wait"]:
-            self.wait(promote, [i for i in demote if i != local_id], names)
+        changing = [p for p in plans if p["changed"]]
+        first = [p for p in changing if p["node_id"] not in demote]
+        first.sort(key=lambda p: p["node_id"] not in promote)
+        last = [p for p in changing if p["node_id"] in demote]
+        last.sort(key=lambda p: p["node_id"] == local_id)
+        self.apply(first, result, plans)
+        waiting = not self.client.check_mode and (self.params["wait"] or (promote and demote))
+        if waiting and promote:
+            self.wait(promote, [], names)
+        if last and promote and not self.client.check_mode:
+            # Check the real state now that the promotions are done.
+            self.nodes = self._list()
+            quorum = self.quorum_check(self.nodes, demote, leaving, names)
+            result["quorum"] = quorum
+            if not quorum["ok"]:
+                self.client.fail("promoted %s, but refusing to demote %s: %s"
+                                 % (", ".join(result["promoted"]), ", ".join(result["demoted"]), quorum["reason"]),
+                                 nodes=self._public(plans), **result)
+        self.apply(last, result, plans)
+        if not self.client.check_mode and self.params["wait"] and demote:
+            self.wait([], [i for i in demote if i != local_id], names)
 
         result["nodes"] = self._public(plans)
         if self.client.module._diff:
-            changed = [p for p in plans if p["changed"]]
             result["diff"] = dict(
                 before=dict((p["name"], dict(role=p["role"]["before"], labels=self.by_id[p["node_id"]]["labels"]))
-                            for p in changed),
-                after=dict((p["name"], dict(role=p["role"]["after"], labels=p["_after_labels"])) for p in changed),
+                            for p in changing),
+                after=dict((p["name"], dict(role=p["role"]["after"], labels=p["_after_labels"])) for p in changing),
             )
         return result
 

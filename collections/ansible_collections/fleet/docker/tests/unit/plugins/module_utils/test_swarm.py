@@ -283,3 +283,11 @@ def test_update_other_errors_are_not_retried():
     with pytest.raises(Exception, match="not found"):
         sw.update_node_with_retry(api.inspect, update, "n", set_role("manager"), sleep=lambda s: None)
     assert len(calls) == 1
+
+
+def test_with_promotions_counts_only_ready_nodes():
+    nodes = [sw.node_summary(raw_node("a", "m1", "manager", reach="reachable")),
+             sw.node_summary(raw_node("b", "w1")), sw.node_summary(raw_node("c", "w2", state="down"))]
+    after = sw.with_promotions(nodes, ["b", "c"])
+    assert [n["manager"] for n in after] == [True, True, False]
+    assert after[1]["reachability"] == "reachable" and not nodes[1]["manager"]  # input untouched

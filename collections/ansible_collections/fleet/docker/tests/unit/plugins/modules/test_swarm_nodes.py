@@ -201,3 +201,43 @@ def test_even_manager_count_warns():
     result = run(client)
     assert result["managers_after"] == 4
     assert any("4 managers: an even count" in w for w in client.module.warnings)
+
+
+def single_manager():
+    return [raw("m1", "mgr1", "manager", "reachable", leader=True), raw("w1", "wrk1", "worker"),
+            raw("w2", "wrk2", "worker")]
+
+
+def test_single_manager_swap_counts_ready_promotions_then_rechecks():
+    client = FakeClient(single_manager(), {"nodes": [
+        {"node_id": "m1", "name": "mgr1", "role": "worker"}, {"node_id": "w1", "name": "wrk1", "role": "manager"}]},
+        local="m1")
+    result = run(client)
+    assert [u[0] for u in client.updates] == ["w1", "m1"]
+    assert result["quorum"]["ok"] and result["quorum"]["managers_after"] == 1
+
+
+def test_promotion_that_does_not_complete_stops_before_demoting():
+    client = FakeClient(single_manager(), {"nodes": [
+        {"node_id": "m1", "name": "mgr1", "role": "worker"}, {"node_id": "w1", "name": "wrk1", "role": "manager"}]})
+    original = client._update
+
+    def update_without_raft(node_id, version, spec):
+        original(node_id, version, spec)
+        if node_id == "w1":  # the promotion is accepted but never becomes reachable
+            client.store["w1"]["ManagerStatus"]["Reachability"] = "unknown"
+
+    client._update = update_without_raft
+    with pytest.raises(Failed, match="did not complete"):
+        run(client)
+    assert [u[0] for u in client.updates] == ["w1"]  # m1 was not demoted
+
+
+def test_down_node_promotion_does_not_count():
+    nodes = single_manager()
+    nodes[1]["Status"]["State"] = "down"
+    client = FakeClient(nodes, {"nodes": [
+        {"node_id": "m1", "name": "mgr1", "role": "worker"}, {"node_id": "w1", "name": "wrk1", "role": "manager"}]})
+    with pytest.raises(Failed, match="would leave no manager"):
+        run(client)
+    assert client.updates == []
