@@ -8,7 +8,7 @@ an engine:
 
   1. Constants
   2. Quorum arithmetic            majority(), tolerance()
-  3. Nodes: summaries and lookup  node_summary(), cluster_summary(), resolve_node()
+  3. Nodes: summaries and lookup  node_summary(), cluster_summary(), resolve_node(), resolve_host()
   4. Quorum planning              quorum_after()
   5. Labels with ownership        parse_owned(), label_problems(), plan_labels()
   6. Roles                        plan_roles(), with_promotions()
@@ -26,6 +26,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import json
 import time
 
 # --------------------------------------------------------------------------- 1. constants
@@ -140,6 +141,33 @@ def resolve_node(nodes, ref):
         "hostname %r matches %d nodes (%s); pass the NodeID instead"
         % (ref, len(named), ", ".join("%s %s" % (n["id"], n["state"]) for n in named))
     )
+
+
+def resolve_host(nodes, node_id=None, addr=None, hostname=None):
+    """(entry or None, stale NodeIDs) for an inventory host that is to leave the swarm.
+
+    The NodeID the host itself reported wins. Otherwise the advertise address, then the
+    hostname. Among the matches one live (not down) entry stands for the host and the
+    down ones are stale entries of earlier joins; with only down entries, the newest one
+    stands for it. Several live matches raise NodeLookupError (set the NodeID).
+    """
+    if node_id:
+        for n in nodes:
+            if n["id"] == node_id:
+                return n, []
+    matches = [n for n in nodes if addr and n["addr"] == addr]
+    if not matches and hostname:
+        matches = [n for n in nodes if n["hostname"] == hostname]
+    live = [n for n in matches if n["state"] != "down"]
+    down = sorted((n for n in matches if n["state"] == "down"), key=lambda n: n["version"])
+    if len(live) > 1:
+        raise NodeLookupError("%s matches %d live nodes (%s): set its NodeID" % (
+            hostname or addr, len(live), ", ".join(n["id"] for n in live)))
+    if live:
+        return live[0], [n["id"] for n in down]
+    if down:
+        return down[-1], [n["id"] for n in down[:-1]]
+    return None, []
 
 
 def node_names(nodes, names=None):
@@ -392,6 +420,14 @@ class SwarmClient(AnsibleDockerClient):
                 if time.time() >= deadline:
                     raise SwarmUnavailable(str(exc))
             time.sleep(1)
+
+    def task_list(self, service_ids=None):
+        """`GET /tasks`, optionally only those of some services."""
+        filters = {"service": list(service_ids)} if service_ids else {}
+        return self.get_json("/tasks", params={"filters": json.dumps(filters)})
+
+    def service_list(self):
+        return self.get_json("/services")
 
     def node_inspect(self, node_id):
         return self.get_json("/nodes/{0}", node_id)
