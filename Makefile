@@ -42,9 +42,10 @@ demo-push: venv  ## push an image to the lab registry and show the builds the Je
 
 demo: lab converge demo-push  ## the whole demo: lab + site.yml + push -> Jenkins stand-in
 
-lint: venv  ## yamllint + ansible-lint (production profile)
+lint: venv  ## yamllint + ansible-lint (production profile) + ruff (Python)
 	yamllint -s .
 	ansible-lint --profile production
+	ruff check collections lab molecule
 
 unit: venv  ## pytest: module logic, lab tool, Jenkins stand-in
 	pytest -q collections/ansible_collections/fleet/docker/tests/unit lab/tests

@@ -191,7 +191,7 @@ def normalize_registry(entry):
         try:
             net = ipaddress.ip_network(text, strict=False)
         except ValueError:
-            raise ConfigError(key, "entry %r is neither host[:port] nor a CIDR (a path is not allowed)" % (entry,))
+            raise ConfigError(key, "entry %r is neither host[:port] nor a CIDR (a path is not allowed)" % (entry,)) from None
         prefix = text.split("/", 1)[0]
         # Keep the user's address (dockerd accepts host bits), canonical prefix length.
         return "%s/%d" % (prefix, net.prefixlen)
@@ -213,7 +213,7 @@ def _split_host_port(entry, text):
         try:
             ipaddress.IPv6Address(addr)
         except ValueError:
-            raise ConfigError(key, "entry %r: %r is not an IPv6 address" % (entry, addr))
+            raise ConfigError(key, "entry %r: %r is not an IPv6 address" % (entry, addr)) from None
         if rest and not rest.startswith(":"):
             raise ConfigError(key, "entry %r has junk after ']'" % (entry,))
         return "[%s]" % addr, (rest[1:] if rest else None)
@@ -544,7 +544,7 @@ def loads_file(text, path):
     try:
         data = json.loads(text)
     except ValueError as exc:
-        raise ConfigError("(file)", "%s is not valid JSON (%s); fix or remove it first" % (path, exc))
+        raise ConfigError("(file)", "%s is not valid JSON (%s); fix or remove it first" % (path, exc)) from exc
     if not isinstance(data, dict):
         raise ConfigError("(file)", "%s holds a JSON %s, not an object" % (path, _type_name(data)))
     return data

@@ -16,10 +16,7 @@ __metaclass__ = type
 import json
 import socket
 
-try:
-    import http.client as http_client
-except ImportError:  # pragma: no cover - Python 2 is not supported on targets
-    import httplib as http_client
+import http.client as http_client
 
 DEFAULT_SOCKET = "/var/run/docker.sock"
 SWARM_MEMBER_STATES = ("active", "pending", "locked", "error")
@@ -55,7 +52,7 @@ class LocalEngine(object):
             resp = conn.getresponse()
             body = resp.read()
         except (OSError, socket.error, http_client.HTTPException) as exc:
-            raise EngineUnavailable("%s: %s" % (self.socket_path, exc))
+            raise EngineUnavailable("%s: %s" % (self.socket_path, exc)) from exc
         finally:
             conn.close()
         if resp.status >= 400:

@@ -418,7 +418,7 @@ class SwarmClient(AnsibleDockerClient):
                 return self.get_json("/nodes")
             except APIError as exc:
                 if time.time() >= deadline:
-                    raise SwarmUnavailable(str(exc))
+                    raise SwarmUnavailable(str(exc)) from exc
             time.sleep(1)
 
     def task_list(self, service_ids=None):
