@@ -23,7 +23,9 @@ SWARM_MEMBER_STATES = ("active", "pending", "locked", "error")
 
 
 class EngineUnavailable(Exception):
-    """The engine socket does not answer."""
+    """The engine socket does not answer (status: the HTTP status when it answered an error)."""
+
+    status = None
 
 
 class _UnixHTTPConnection(http_client.HTTPConnection):
@@ -56,7 +58,9 @@ class LocalEngine(object):
         finally:
             conn.close()
         if resp.status >= 400:
-            raise EngineUnavailable("GET %s answered %d: %s" % (path, resp.status, body[:200]))
+            err = EngineUnavailable("GET %s answered %d: %s" % (path, resp.status, body[:200]))
+            err.status = resp.status
+            raise err
         return json.loads(body.decode("utf-8"))
 
     def info(self):
