@@ -265,8 +265,37 @@ def node_ready(name):
     return res.returncode == 0
 
 
+# Every systemd in a node holds inotify instances of the host's root user; the kernel's
+# default (128 per user) is exhausted by ~15 nodes, after which new nodes never boot.
+INOTIFY_MINIMUM = {"fs/inotify/max_user_instances": 1024, "fs/inotify/max_user_watches": 524288}
+
+
+def ensure_inotify_limits():
+    for key, want in INOTIFY_MINIMUM.items():
+        path = "/proc/sys/" + key
+        try:
+            with open(path) as fh:
+                have = int(fh.read().strip())
+        except (OSError, ValueError):
+            continue
+        if have >= want:
+            continue
+        if os.geteuid() != 0:
+            say("warning: %s is %d; nodes may fail to boot beyond ~15 (as root: sysctl -w %s=%d)"
+                % (key.replace("/", "."), have, key.replace("/", "."), want))
+            continue
+        try:
+            with open(path, "w") as fh:
+                fh.write(str(want))
+            say("host: raised %s from %d to %d (systemd in every node needs inotify instances)"
+                % (key.replace("/", "."), have, want))
+        except OSError as exc:
+            say("warning: cannot raise %s (%s); nodes may fail to boot beyond ~15" % (key.replace("/", "."), exc))
+
+
 def start_nodes(names, network, lab, pubkey=None):
     """Create (or keep) systemd+dockerd nodes; returns {name: ip}. Idempotent."""
+    ensure_inotify_limits()
     ensure_network(network, lab)
     for name in names:
         state = docker("inspect", "--format", "{{.State.Status}}", name, check=False)
