@@ -10,7 +10,7 @@ DOCUMENTATION = r"""
 ---
 module: container_state
 short_description: Is a container, and the files it reads, exactly as a role last made them? (read-only, cheap)
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - One light round trip that tells a role whether it can skip its expensive path (file and copy
     tasks, M(community.docker.docker_container), readiness waits) on a converged host.
