@@ -26,6 +26,8 @@ description:
     the parameters the container was created with; settings that can change without
     re-creation (C(docker update), e.g. the restart policy) belong in O(attributes).
   - Never changes anything.
+extends_documentation_fragment:
+  - fleet.docker.engine
 options:
   name:
     description: Name (or ID) of the container.
@@ -70,10 +72,6 @@ options:
       - C(mode) - octal string such as V('0600'); C(owner), C(group) - names or numeric ids.
     type: dict
     default: {}
-  docker_socket:
-    description: Path of the engine's unix socket.
-    type: path
-    default: /var/run/docker.sock
   timeout:
     description: Seconds to wait for the engine's answers.
     type: int

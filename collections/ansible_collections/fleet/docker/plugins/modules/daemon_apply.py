@@ -22,6 +22,8 @@ description:
     what was applied, dockerd's error, and whether Docker runs again.
   - Clears the pending marker M(fleet.docker.daemon_json) leaves next to the file once the daemon
     runs the file's content.
+extends_documentation_fragment:
+  - fleet.docker.engine
 options:
   action:
     description: What to do; usually RV(fleet.docker.daemon_json#module:action).
@@ -49,10 +51,6 @@ options:
     description: The systemd unit that runs dockerd.
     type: str
     default: docker.service
-  docker_socket:
-    description: Path of the engine's unix socket.
-    type: path
-    default: /var/run/docker.sock
 attributes:
   check_mode:
     support: full

@@ -33,6 +33,8 @@ description:
     run still reports the reload or restart.
   - Works while dockerd is down (reads the engine over its unix socket when it answers).
   - Sets the C(fleet_docker_host) fact like M(fleet.docker.host_facts).
+extends_documentation_fragment:
+  - fleet.docker.engine
 options:
   config:
     description:
@@ -59,10 +61,6 @@ options:
     description: The systemd unit that runs dockerd (its flags are checked for conflicts).
     type: str
     default: docker.service
-  docker_socket:
-    description: Path of the engine's unix socket.
-    type: path
-    default: /var/run/docker.sock
   registry_ca_certs:
     description:
       - CA certificates (PEM text) of registries to trust, keyed by C(host:port). Each is written to

@@ -18,11 +18,8 @@ description:
     roles need (NodeID, swarm state, manager or not) in the same round trip.
   - Works when the engine does not answer (C(docker.reachable=false), swarm state C(unknown)).
   - M(fleet.docker.daemon_json) sets the same fact, so a play that ran it already has it.
-options:
-  docker_socket:
-    description: Path of the engine's unix socket.
-    type: path
-    default: /var/run/docker.sock
+extends_documentation_fragment:
+  - fleet.docker.engine
 attributes:
   check_mode:
     support: full

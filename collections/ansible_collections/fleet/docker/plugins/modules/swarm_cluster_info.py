@@ -22,6 +22,7 @@ description:
     managers?" without changing anything (RV(simulation)).
   - Run it on a manager, for example with C(delegate_to) and C(run_once).
 extends_documentation_fragment:
+  - fleet.docker.engine.swarm_manager
   - community.docker.docker.api_documentation
   - community.docker.attributes
   - community.docker.attributes.info_module
@@ -40,8 +41,6 @@ options:
       - Optional display names (for example inventory hostnames) by NodeID, used in RV(simulation.reason).
     type: dict
     default: {}
-requirements:
-  - Docker API >= 1.25 on the manager (the vendored client of community.docker; no Docker SDK needed)
 author:
   - fleet maintainers
 """

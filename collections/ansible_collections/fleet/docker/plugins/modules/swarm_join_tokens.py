@@ -24,6 +24,7 @@ description:
   - Without O(rotate) it only reports the fingerprints.
   - Run it on a manager, for example with C(delegate_to) and C(run_once). The swarm must have a leader.
 extends_documentation_fragment:
+  - fleet.docker.engine.swarm_manager
   - community.docker.docker.api_documentation
   - community.docker.attributes
 options:
@@ -40,8 +41,6 @@ attributes:
       - Reports C(changed) for the tokens it would rotate; the fingerprints stay those of the current tokens.
   diff_mode:
     support: none
-requirements:
-  - Docker API >= 1.25 on the manager (the vendored client of community.docker; no Docker SDK needed)
 author:
   - fleet maintainers
 """

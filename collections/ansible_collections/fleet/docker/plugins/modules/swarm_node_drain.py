@@ -27,6 +27,7 @@ description:
     manager). The message says how many managers would remain and how many are needed.
   - Run it on a manager that is not the node itself (C(delegate_to)), since the node may go away next.
 extends_documentation_fragment:
+  - fleet.docker.engine.swarm_manager
   - community.docker.docker.api_documentation
   - community.docker.attributes
   - community.docker.attributes.actiongroup_docker
@@ -78,8 +79,6 @@ attributes:
     support: none
   idempotent:
     support: full
-requirements:
-  - Docker API >= 1.25 on the manager (the vendored client of community.docker; no Docker SDK needed)
 author:
   - fleet maintainers
 """

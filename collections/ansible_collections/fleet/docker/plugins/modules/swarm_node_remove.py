@@ -26,6 +26,7 @@ description:
     Down entries left by earlier joins of the same host (each rejoin gets a new NodeID) are removed too.
   - A node that is already gone is not an error; the module then reports C(changed=false).
 extends_documentation_fragment:
+  - fleet.docker.engine.swarm_manager
   - community.docker.docker.api_documentation
   - community.docker.attributes
   - community.docker.attributes.actiongroup_docker
@@ -77,8 +78,6 @@ attributes:
     support: none
   idempotent:
     support: full
-requirements:
-  - Docker API >= 1.25 on the manager (the vendored client of community.docker; no Docker SDK needed)
 author:
   - fleet maintainers
 """

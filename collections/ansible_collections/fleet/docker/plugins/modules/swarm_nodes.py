@@ -29,6 +29,7 @@ description:
   - Warns when the swarm would end up with an even number of managers (it tolerates no more failures than
     one manager fewer) or more than 7.
 extends_documentation_fragment:
+  - fleet.docker.engine.swarm_manager
   - community.docker.docker.api_documentation
   - community.docker.attributes
 options:
@@ -81,8 +82,6 @@ attributes:
     support: full
   idempotent:
     support: full
-requirements:
-  - Docker API >= 1.25 on the manager (the vendored client of community.docker; no Docker SDK needed)
 author:
   - fleet maintainers
 """
