@@ -406,6 +406,20 @@ class SwarmClient(AnsibleDockerClient):
                       swarm_state=state)
         return local
 
+    def cluster_id(self, local):
+        """The swarm's ID: from /info, else `GET /swarm` ("" when neither answers).
+
+        A manager's /info carries the cluster section only if its own inspect of the
+        swarm worked; right after a leader election it can come back without it.
+        """
+        found = (local.get("Cluster") or {}).get("ID", "")
+        if found:
+            return found
+        try:
+            return self.get_json("/swarm").get("ID", "")
+        except Exception:
+            return ""
+
     def node_list(self, leader_wait=0):
         """Raw `GET /nodes`; SwarmUnavailable when the managers have no leader.
 

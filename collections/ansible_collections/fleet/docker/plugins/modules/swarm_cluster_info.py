@@ -251,7 +251,7 @@ def main():
                          manager_count=local.get("Managers", 0), nodes=local.get("Nodes", 0), has_quorum=False),
         )
     cluster = cluster_summary(nodes)
-    cluster["id"] = (local.get("Cluster") or {}).get("ID", "")
+    cluster["id"] = client.cluster_id(local)
     cluster["local_node_id"] = local.get("NodeID", "")
     result = dict(changed=False, cluster=cluster, nodes=nodes)
     if params["simulate_removal"]:

@@ -182,8 +182,8 @@ class NodesManager(object):
         self.params = client.module.params
         self.owner = self.params["labels_owner_key"]
         self.local = client.require_manager()
-        self.cluster_id = (self.local.get("Cluster") or {}).get("ID", "")
         self.nodes = self._list()
+        self.cluster_id = client.cluster_id(self.local)
         self.by_id = dict((n["id"], n) for n in self.nodes)
 
     def _list(self):

@@ -291,3 +291,34 @@ def test_with_promotions_counts_only_ready_nodes():
     after = sw.with_promotions(nodes, ["b", "c"])
     assert [n["manager"] for n in after] == [True, True, False]
     assert after[1]["reachability"] == "reachable" and not nodes[1]["manager"]  # input untouched
+
+
+class _InfoOnly(object):
+    """Stands in for SwarmClient's HTTP layer in cluster_id()."""
+
+    def __init__(self, swarm=None, error=None):
+        self.swarm, self.error, self.calls = swarm, error, []
+
+    def get_json(self, path):
+        self.calls.append(path)
+        if self.error:
+            raise self.error
+        return self.swarm
+
+
+def test_cluster_id_from_info_needs_no_extra_call():
+    http = _InfoOnly()
+    assert sw.SwarmClient.cluster_id(http, {"Cluster": {"ID": "abc"}}) == "abc"
+    assert http.calls == []
+
+
+def test_cluster_id_falls_back_to_swarm_inspect_when_info_lacks_it():
+    # /info right after a leader election: manager, but no Cluster section.
+    http = _InfoOnly(swarm={"ID": "abc"})
+    assert sw.SwarmClient.cluster_id(http, {"ControlAvailable": True}) == "abc"
+    assert http.calls == ["/swarm"]
+
+
+def test_cluster_id_is_empty_when_nothing_answers():
+    http = _InfoOnly(error=sw.APIError("rpc error: no leader"))
+    assert sw.SwarmClient.cluster_id(http, {"Cluster": None}) == ""

@@ -68,6 +68,9 @@ class FakeClient(object):
     def node_list(self, leader_wait=0):
         return copy.deepcopy(list(self.store.values()))
 
+    def cluster_id(self, local):
+        return sw.SwarmClient.cluster_id(self, local)
+
     def _update(self, node_id, version, spec):
         node = self.store[node_id]
         assert version == node["Version"]["Index"]
