@@ -15,6 +15,7 @@ __metaclass__ = type
 
 import json
 import socket
+import time
 
 import http.client as http_client
 
@@ -69,6 +70,37 @@ class LocalEngine(object):
             return self.get("/info")
         except (EngineUnavailable, ValueError):
             return None
+
+
+def _lacks_cluster(info):
+    sw = (info or {}).get("Swarm") or {}
+    return (sw.get("LocalNodeState") == "active" and bool(sw.get("ControlAvailable"))
+            and not (sw.get("Cluster") or {}).get("ID"))
+
+
+def info_with_cluster(engine, wait=0, interval=1.0, sleep=time.sleep, clock=time.monotonic):
+    """/info (None when the engine does not answer), with the cluster section on a manager.
+
+    A manager's /info carries the swarm's ID only when its own inspect of the swarm worked;
+    during a leader election it comes back without it. Then `GET /swarm` is tried, and both
+    are read again for up to `wait` seconds. What is returned may still lack it (a swarm
+    that lost quorum): callers report an empty cluster ID.
+    """
+    deadline = clock() + wait
+    while True:
+        info = engine.info()
+        if not _lacks_cluster(info):
+            return info
+        try:
+            found = engine.get("/swarm").get("ID")
+        except (EngineUnavailable, ValueError, AttributeError):
+            found = None
+        if found:
+            info["Swarm"]["Cluster"] = dict(info["Swarm"].get("Cluster") or {}, ID=found)
+            return info
+        if clock() >= deadline:
+            return info
+        sleep(interval)
 
 
 def swarm_identity(info):

@@ -20,6 +20,14 @@ description:
   - M(fleet.docker.daemon_json) sets the same fact, so a play that ran it already has it.
 extends_documentation_fragment:
   - fleet.docker.engine
+options:
+  cluster_wait:
+    description:
+      - Seconds to keep reading, on a swarm manager whose engine reports no cluster ID (a leader
+        election is going on), until it does. Past that the fact has an empty C(cluster_id), because the
+        swarm has no leader (lost quorum) or this manager is cut off from it.
+    type: int
+    default: 0
 attributes:
   check_mode:
     support: full
@@ -36,6 +44,10 @@ author:
 EXAMPLES = r"""
 - name: Read swarm identity and addresses
   fleet.docker.host_facts:
+
+- name: Read them, waiting up to 20 s for a manager to know its swarm again after an election
+  fleet.docker.host_facts:
+    cluster_wait: 20
 
 - name: Show this node's ID
   ansible.builtin.debug:
@@ -72,15 +84,18 @@ ansible_facts:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleet.docker.plugins.module_utils.engine import LocalEngine, host_facts
+from ansible_collections.fleet.docker.plugins.module_utils.engine import LocalEngine, host_facts, info_with_cluster
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(docker_socket=dict(type="path", default="/var/run/docker.sock")),
+        argument_spec=dict(
+            docker_socket=dict(type="path", default="/var/run/docker.sock"),
+            cluster_wait=dict(type="int", default=0),
+        ),
         supports_check_mode=True,
     )
-    info = LocalEngine(module.params["docker_socket"]).info()
+    info = info_with_cluster(LocalEngine(module.params["docker_socket"]), wait=module.params["cluster_wait"])
     facts = host_facts(module.run_command, info)
     module.exit_json(changed=False, ansible_facts={"fleet_docker_host": facts})
 
