@@ -10,6 +10,7 @@ export PY_COLORS ?= 0
 # Scenarios run in this order (cheap and foundational first); SCENARIOS=... narrows it.
 SCENARIOS ?= daemon swarm registry removal runbooks
 LAB_NODES ?= 4
+BENCH_REPEAT ?= 3
 
 .PHONY: help venv engine images lab lab-down converge demo demo-push test lint unit molecule e2e bench
 
@@ -62,5 +63,5 @@ e2e: venv images  ## demo lab end to end over SSH: site.yml twice (second must b
 
 test: lint unit molecule e2e  ## what CI runs: lint + unit + Molecule + lab end to end
 
-bench: venv images  ## print converge / no-op / removal figures for LAB_NODES nodes
-	python3 lab/bench.py --nodes $(LAB_NODES)
+bench: venv images  ## project vs plain playbook: converge / no-op / removal, median of BENCH_REPEAT (BENCH_ARGS=--profile)
+	python3 lab/bench.py --nodes $(LAB_NODES) --repeat $(BENCH_REPEAT) $(BENCH_ARGS)

@@ -1,22 +1,180 @@
 #!/usr/bin/env python3
-"""Benchmark on a throwaway lab: prints figures, asserts nothing about time.
+"""Benchmark: the project against the playbook an operator would write without it.
 
-For N nodes (three managers, or N if fewer): lab up; first converge of site.yml; a no-op
-re-run (with its changed count, which should be 0); the time to remove one worker that
-runs tasks of a replicated service (playbooks/swarm_remove_node.yml); the task counts.
+Two sides on labs of the same shape (N nodes, three managers, the same node image,
+connection community.docker.docker, forks 10, pipelining on):
+  project  site.yml, then site.yml again, then playbooks/swarm_remove_node.yml
+  plain    lab/bench/plain/converge.yml twice, then lab/bench/plain/remove.yml
+Each repetition brings up fresh nodes for each side (labs bench-project, bench-plain;
+removed afterwards, also on failure or Ctrl-C) and measures: the first converge, the
+no-op re-run (with its changed count) and the removal of a worker that runs tasks of a
+replicated service. The report prints the median of the repetitions per figure and the
+ratio project/plain. It asserts nothing about time; it prints.
 
-  python3 lab/bench.py --nodes 4 [--managers 3] [--keep]
+  python3 lab/bench.py --nodes 4 [--managers 3] [--repeat 3] [--profile] [--sides project,plain] [--keep]
+
+--profile adds where the project's first converge and no-op re-run spend their time
+(per role and task file, then the slowest tasks), from lab/bench/callback_plugins.
 """
 
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 from runner import ROOT, labctl, run_playbook  # noqa: E402
+
+SIDES = {
+    "project": {"converge": "site.yml", "remove": "playbooks/swarm_remove_node.yml",
+                "remove_var": "swarm_remove_nodes"},
+    "plain": {"converge": "lab/bench/plain/converge.yml", "remove": "lab/bench/plain/remove.yml",
+              "remove_var": "plain_remove_node"},
+}
+FIGURES = [("converge", "first converge"), ("noop", "no-op re-run"), ("removal", "removal of a worker")]
+FORKS = 10
+
+
+# --------------------------------------------------------------------------- pure parts
+
+
+def median(values):
+    """Median of the numbers given (None where a run failed is left out); None if none."""
+    vals = sorted(v for v in values if v is not None)
+    if not vals:
+        return None
+    mid = len(vals) // 2
+    return vals[mid] if len(vals) % 2 else (vals[mid - 1] + vals[mid]) / 2.0
+
+
+def ratio(project, plain):
+    if project is None or not plain:
+        return None
+    return project / plain
+
+
+def _secs(v):
+    return "%.1f s" % v if v is not None else "failed"
+
+
+def format_report(results, nodes, managers, repeat, stamp=""):
+    """results: {side: [{figure: seconds or None, 'noop_changed': int, 'victim_tasks': int}, ...]}.
+
+    One line per figure: median per side (the single runs in brackets when more than one)
+    and the ratio project/plain of the medians.
+    """
+    lines = ["bench: nodes=%d managers=%d repetitions=%d (median) forks=%d connection=community.docker.docker %s"
+             % (nodes, managers, repeat, FORKS, stamp),
+             "  %-34s %-26s %-26s %s" % ("figure", "project", "plain", "project/plain")]
+    for key, label in FIGURES:
+        cells, meds = [], {}
+        for side in ("project", "plain"):
+            runs = [r.get(key) for r in results.get(side, [])]
+            meds[side] = median(runs)
+            cell = _secs(meds[side]) if runs else "-"
+            if len(runs) > 1:
+                cell += " (%s)" % " ".join("%.1f" % v if v is not None else "x" for v in runs)
+            cells.append(cell)
+        r = ratio(meds["project"], meds["plain"])
+        extra = ""
+        if key == "noop":
+            extra = "  changed: " + ", ".join(
+                "%s %s" % (side, "/".join(str(x.get("noop_changed", "?")) for x in results.get(side, [])))
+                for side in ("project", "plain") if results.get(side))
+        if key == "removal":
+            tasks = sorted({x["victim_tasks"] for side in results.values() for x in side if x.get("victim_tasks")})
+            if tasks:
+                label += " (%s tasks)" % "/".join(str(t) for t in tasks)
+        lines.append("  %-34s %-26s %-26s %s%s" % (label, cells[0], cells[1], "%.2fx" % r if r is not None else "-",
+                                                   extra))
+    return "\n".join(lines)
+
+
+def read_timing(path):
+    """The JSON lines of the bench_timing callback: (tasks, end offset)."""
+    tasks, end = [], None
+    with open(path) as fh:
+        for line in fh:
+            rec = json.loads(line)
+            if "end" in rec:
+                end = rec["end"]
+            else:
+                tasks.append(rec)
+    return tasks, end
+
+
+def step_of(task):
+    """Where a task belongs: 'role/tasks file' for role tasks, 'play: name' otherwise."""
+    path = task.get("path", "").rsplit(":", 1)[0]
+    base = os.path.basename(path)
+    if task.get("role"):
+        return "%s/%s%s" % (task["role"], base, " (handler)" if task.get("handler") else "")
+    return "play: %s" % task.get("play", "?")
+
+
+def group_profile(tasks, key=step_of):
+    """[(group, seconds, task count)] sorted by seconds, largest first."""
+    acc = {}
+    for t in tasks:
+        g = key(t)
+        s, n = acc.get(g, (0.0, 0))
+        acc[g] = (s + t["seconds"], n + 1)
+    return sorted(((g, s, n) for g, (s, n) in acc.items()), key=lambda x: (-x[1], x[0]))
+
+
+def format_profile(title, tasks, run_seconds, top=15):
+    """Where a run's time went: per role, per role/tasks file, then the slowest tasks.
+
+    run_seconds is the wall time of the whole ansible-playbook process; what the tasks do
+    not account for is start-up (parsing, inventory, plugin loading) and exit.
+    """
+    total = sum(t["seconds"] for t in tasks)
+    lines = ["profile: %s - %d tasks, %.1f s in tasks, %.1f s start-up and exit (of %.1f s)"
+             % (title, len(tasks), total, max(run_seconds - total, 0.0), run_seconds)]
+    lines.append("  by role:")
+    for g, s, n in group_profile(tasks, key=lambda t: t.get("role") or "play: %s" % t.get("play", "?")):
+        lines.append("    %-58s %6.2f s %4d tasks" % (g, s, n))
+    lines.append("  by role/tasks file:")
+    for g, s, n in group_profile(tasks):
+        lines.append("    %-58s %6.2f s %4d tasks" % (g, s, n))
+    lines.append("  slowest %d tasks:" % top)
+    for t in sorted(tasks, key=lambda t: -t["seconds"])[:top]:
+        h = t["hosts"]
+        lines.append("    %6.2f s  %-60s %s  ok=%d changed=%d skipped=%d" % (
+            t["seconds"], t["task"][:60], t["path"].replace(ROOT + "/", ""), h["ok"], h["changed"], h["skipped"]))
+    return "\n".join(lines)
+
+
+def docker_connection_inventory(inv):
+    """labctl's SSH inventory turned into one reached with community.docker.docker.
+
+    ansible_host stays the node's address (the roles and the plain playbook use it as the
+    address other nodes reach); ansible_docker_host names the container.
+    """
+    inv = json.loads(json.dumps(inv))
+    av = inv["all"].setdefault("vars", {})
+    for k in ("ansible_ssh_private_key_file",):
+        av.pop(k, None)
+    av.update({"ansible_connection": "community.docker.docker", "ansible_user": "root", "ansible_become": False})
+
+    def walk(group):
+        for name, hv in (group.get("hosts") or {}).items():
+            if hv is None:
+                continue
+            hv["ansible_docker_host"] = name
+        for child in (group.get("children") or {}).values():
+            walk(child or {})
+
+    walk(inv["all"])
+    return inv
+
+
+# --------------------------------------------------------------------------- lab side
 
 
 def node_docker(node, *args):
@@ -25,7 +183,7 @@ def node_docker(node, *args):
                           check=True).stdout
 
 
-def wait_service(manager, service, replicas, timeout=120):
+def wait_service(manager, service, replicas, timeout=180):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         out = node_docker(manager, "service", "ps", service, "--filter", "desired-state=running",
@@ -35,62 +193,142 @@ def wait_service(manager, service, replicas, timeout=120):
         if len(running) >= replicas:
             return running
         time.sleep(1)
-    raise SystemExit("bench: service %s did not reach %d running replicas in %ds" % (service, replicas, timeout))
+    raise RuntimeError("service %s did not reach %d running replicas in %ds" % (service, replicas, timeout))
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--nodes", type=int, default=4)
-    ap.add_argument("--managers", type=int, default=3)
-    ap.add_argument("--keep", action="store_true", help="leave the lab up afterwards")
-    args = ap.parse_args()
-    managers = min(args.managers, args.nodes)
-    name = "fleet-bench"
-    inv_dir = os.path.join(ROOT, "lab", ".state", name)
-    lab = ["--name", name, "--network", name, "--inventory", os.path.join(inv_dir, "hosts.yml")]
-    rows = []
+class Lab:
+    def __init__(self, name, nodes, managers):
+        self.name = name
+        self.nodes = nodes
+        self.managers = managers
+        self.inv_dir = os.path.join(ROOT, "lab", ".state", name)
+        self.args = ["--name", name, "--network", name, "--inventory", os.path.join(self.inv_dir, "hosts.yml")]
 
-    def row(label, seconds, extra=""):
-        rows.append((label, seconds, extra))
-        print("bench: %-40s %6.1f s  %s" % (label, seconds, extra), flush=True)
+    def up(self):
+        import yaml  # the venv's; labctl itself is stdlib only
+
+        labctl("up", *self.args, "--nodes", str(self.nodes), "--managers", str(self.managers))
+        path = os.path.join(self.inv_dir, "hosts.yml")
+        with open(path) as fh:
+            inv = yaml.safe_load(fh)
+        with open(path, "w") as fh:
+            fh.write("---\n# Generated by lab/bench.py from labctl's inventory: community.docker.docker\n")
+            yaml.safe_dump(docker_connection_inventory(inv), fh, default_flow_style=False, sort_keys=False)
+
+    def down(self):
+        try:
+            labctl("down", *self.args)
+        except subprocess.CalledProcessError as exc:
+            print("bench: warning: lab down %s failed: %s" % (self.name, exc), flush=True)
+
+
+def ansible_env(timing_file):
+    return {
+        "ANSIBLE_FORKS": str(FORKS),
+        "ANSIBLE_PIPELINING": "true",
+        "ANSIBLE_CALLBACK_PLUGINS": os.path.join(HERE, "bench", "callback_plugins"),
+        "ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.profile_tasks,bench_timing",
+        "BENCH_TIMING_FILE": timing_file,
+    }
+
+
+def run_side(side, rep, nodes, managers, keep, tmp, log):
+    """One repetition of one side on fresh nodes: {'converge': s, 'noop': s, 'removal': s, ...}."""
+    spec = SIDES[side]
+    lab = Lab("bench-%s" % side, nodes, managers)
+    out = {}
+
+    def play(tag, playbook, *extra):
+        timing = os.path.join(tmp, "%s-%d-%s.jsonl" % (side, rep, tag))
+        res = run_playbook(lab.inv_dir, playbook, *extra, env=ansible_env(timing))
+        with open(os.path.join(tmp, "%s-%d-%s.log" % (side, rep, tag)), "w") as fh:
+            fh.write(res.output)
+        log("%s rep %d: %-8s %6.1f s  tasks=%d changed=%d%s" % (
+            side, rep, tag, res.seconds, res.tasks, res.total("changed"), "" if res.ok else "  FAILED"))
+        if not res.ok:
+            print(res.output[-4000:], flush=True)
+            raise RuntimeError("%s %s failed (log: %s)" % (side, playbook, fh.name))
+        out["%s_timing" % tag] = timing
+        return res
 
     try:
         t = time.monotonic()
-        labctl("up", *lab, "--nodes", str(args.nodes), "--managers", str(managers))
-        row("lab up (nodes ready, images loaded)", time.monotonic() - t)
-
-        first = run_playbook(inv_dir, "site.yml")
-        if not first.ok:
-            print(first.output[-5000:])
-            raise SystemExit("bench: first converge failed")
-        row("first converge of site.yml", first.seconds, "tasks=%d changed=%d" % (first.tasks, first.total("changed")))
-
-        again = run_playbook(inv_dir, "site.yml")
-        if not again.ok:
-            print(again.output[-5000:])
-            raise SystemExit("bench: no-op re-run failed")
-        row("no-op re-run of site.yml", again.seconds, "tasks=%d changed=%d" % (again.tasks, again.total("changed")))
-
-        if args.nodes > managers:
-            mgr = "%s-mgr1" % name
-            replicas = 2 * args.nodes
+        lab.up()
+        log("%s rep %d: lab up in %.1f s" % (side, rep, time.monotonic() - t))
+        out["converge"] = play("converge", spec["converge"]).seconds
+        again = play("noop", spec["converge"])
+        out["noop"], out["noop_changed"] = again.seconds, again.total("changed")
+        if nodes > managers:
+            mgr = "%s-mgr1" % lab.name
+            replicas = 2 * nodes
             node_docker(mgr, "service", "create", "-d", "--name", "bench-web", "--replicas", str(replicas),
                         "fleet-lab/app:1")
             running = wait_service(mgr, "bench-web", replicas)
-            victim = sorted({r["Node"] for r in running if "wrk" in r["Node"]})[0]
-            on_victim = sum(1 for r in running if r["Node"] == victim)
-            removal = run_playbook(inv_dir, "playbooks/swarm_remove_node.yml", "-e", "swarm_remove_nodes=%s" % victim)
-            if not removal.ok:
-                print(removal.output[-5000:])
-                raise SystemExit("bench: removal failed")
-            row("remove a worker running %d tasks" % on_victim, removal.seconds, "tasks=%d" % removal.tasks)
+            workers = sorted({r["Node"] for r in running if "-wrk" in r["Node"]})
+            if not workers:
+                raise RuntimeError("no worker runs a task of bench-web")
+            victim = workers[0]
+            out["victim_tasks"] = sum(1 for r in running if r["Node"] == victim)
+            out["removal"] = play("removal", spec["remove"], "-e", "%s=%s" % (spec["remove_var"], victim)).seconds
+    except (RuntimeError, subprocess.CalledProcessError) as exc:
+        log("%s rep %d: FAILED: %s" % (side, rep, exc))
+        out["error"] = str(exc)
     finally:
-        if not args.keep:
-            labctl("down", *lab)
-    print("\nbench summary (nodes=%d, managers=%d, %s)" % (args.nodes, managers, time.strftime("%Y-%m-%d %H:%M")))
-    for label, seconds, extra in rows:
-        print("  %-40s %6.1f s  %s" % (label, seconds, extra))
+        if not keep:
+            lab.down()
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--nodes", type=int, default=int(os.environ.get("LAB_NODES", "4")))
+    ap.add_argument("--managers", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=int(os.environ.get("BENCH_REPEAT", "3")))
+    ap.add_argument("--sides", default="project,plain", help="comma-separated: project, plain")
+    ap.add_argument("--profile", action="store_true", help="print where the project's runs spend their time")
+    ap.add_argument("--keep", action="store_true", help="leave the last labs up (for debugging)")
+    ap.add_argument("--out", help="directory for the playbook logs and timing files (default: a temp dir)")
+    args = ap.parse_args(argv)
+    managers = min(args.managers, args.nodes)
+    sides = [s for s in args.sides.split(",") if s]
+    for s in sides:
+        if s not in SIDES:
+            ap.error("unknown side %r (project, plain)" % s)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the labs come down
+    tmp = args.out or tempfile.mkdtemp(prefix="fleet-bench-")
+    os.makedirs(tmp, exist_ok=True)
+    t0 = time.monotonic()
+
+    def log(msg):
+        print("[bench %6.0fs] %s" % (time.monotonic() - t0, msg), flush=True)
+
+    log("nodes=%d managers=%d repeat=%d sides=%s logs=%s; load: %s" % (
+        args.nodes, managers, args.repeat, ",".join(sides), tmp, open("/proc/loadavg").read().strip()))
+    results = {s: [] for s in sides}
+    for rep in range(1, args.repeat + 1):
+        order = sides if rep % 2 else list(reversed(sides))  # alternate, so drift hits both sides
+        for side in order:
+            keep = args.keep and rep == args.repeat
+            results[side].append(run_side(side, rep, args.nodes, managers, keep, tmp, log))
+    print()
+    print(format_report(results, args.nodes, managers, args.repeat,
+                        stamp="%s load %s" % (time.strftime("%Y-%m-%d %H:%M"), open("/proc/loadavg").read().split()[0])))
+    if args.profile and "project" in results:
+        for tag, title in (("converge", "project first converge"), ("noop", "project no-op re-run")):
+            runs = [r for r in results["project"] if r.get("%s_timing" % tag)]
+            if not runs:
+                continue
+            # The run whose time is the median (the profile of a real run, not a blend).
+            pick = sorted(runs, key=lambda r: r[tag])[(len(runs) - 1) // 2]
+            tasks, _ = read_timing(pick["%s_timing" % tag])
+            print()
+            print(format_profile(title, tasks, pick[tag]))
+    failed = [(s, i + 1, r["error"]) for s, rs in results.items() for i, r in enumerate(rs) if r.get("error")]
+    for s, i, err in failed:
+        print("bench: %s repetition %d failed: %s" % (s, i, err))
+    print("bench: logs and timing files in %s" % tmp)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

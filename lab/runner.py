@@ -39,11 +39,11 @@ class PlayResult:
         return self.rc == 0 and self.total("failed") == 0 and self.total("unreachable") == 0
 
 
-def run_playbook(inventory, playbook, *extra, echo=False):
-    """Run a playbook from the repository root; return a PlayResult."""
+def run_playbook(inventory, playbook, *extra, echo=False, env=None):
+    """Run a playbook from the repository root; return a PlayResult. `env` adds to the environment."""
     cmd = ["ansible-playbook", "-i", inventory, playbook] + list(extra)
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_FORCE_COLOR="0",
-               ANSIBLE_NOCOLOR="1")
+               ANSIBLE_NOCOLOR="1", **(env or {}))
     t = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines = []
