@@ -82,8 +82,13 @@ def format_report(results, nodes, managers, repeat, stamp=""):
             cells.append(cell)
         r = ratio(meds["project"], meds["plain"])
         extra = ""
+        runs = {side: [x["%s_runs" % key] for x in results.get(side, []) if x.get("%s_runs" % key) is not None]
+                for side in ("project", "plain")}
+        if any(runs.values()):
+            extra += "  module runs: " + ", ".join("%s %s" % (side, "/".join(str(n) for n in sorted(set(v))))
+                                                   for side, v in runs.items() if v)
         if key == "noop":
-            extra = "  changed: " + ", ".join(
+            extra += "  changed: " + ", ".join(
                 "%s %s" % (side, "/".join(str(x.get("noop_changed", "?")) for x in results.get(side, [])))
                 for side in ("project", "plain") if results.get(side))
         if key == "removal":
@@ -108,6 +113,23 @@ def read_timing(path):
     return tasks, end
 
 
+# Actions that run on the controller: no round trip to a host.
+LOCAL_ACTIONS = {
+    "assert", "debug", "fail", "set_fact", "include_tasks", "import_tasks", "include_role", "import_role",
+    "validate_argument_spec", "meta", "include_vars", "set_stats", "group_by", "add_host", "pause",
+}
+
+
+def remote_runs(task):
+    """How many times a task ran a module on a host (loop items counted one by one)."""
+    if task.get("action", "").rsplit(".", 1)[-1] in LOCAL_ACTIONS:
+        return 0
+    if task.get("items"):
+        return task["items"]
+    h = task["hosts"]
+    return h["ok"] + h["changed"] + h["failed"]
+
+
 def step_of(task):
     """Where a task belongs: 'role/tasks file' for role tasks, 'play: name' otherwise."""
     path = task.get("path", "").rsplit(":", 1)[0]
@@ -118,13 +140,13 @@ def step_of(task):
 
 
 def group_profile(tasks, key=step_of):
-    """[(group, seconds, task count)] sorted by seconds, largest first."""
+    """[(group, seconds, task count, remote runs)] sorted by seconds, largest first."""
     acc = {}
     for t in tasks:
         g = key(t)
-        s, n = acc.get(g, (0.0, 0))
-        acc[g] = (s + t["seconds"], n + 1)
-    return sorted(((g, s, n) for g, (s, n) in acc.items()), key=lambda x: (-x[1], x[0]))
+        s, n, r = acc.get(g, (0.0, 0, 0))
+        acc[g] = (s + t["seconds"], n + 1, r + remote_runs(t))
+    return sorted(((g, s, n, r) for g, (s, n, r) in acc.items()), key=lambda x: (-x[1], x[0]))
 
 
 def format_profile(title, tasks, run_seconds, top=15):
@@ -134,19 +156,21 @@ def format_profile(title, tasks, run_seconds, top=15):
     not account for is start-up (parsing, inventory, plugin loading) and exit.
     """
     total = sum(t["seconds"] for t in tasks)
-    lines = ["profile: %s - %d tasks, %.1f s in tasks, %.1f s start-up and exit (of %.1f s)"
-             % (title, len(tasks), total, max(run_seconds - total, 0.0), run_seconds)]
-    lines.append("  by role:")
-    for g, s, n in group_profile(tasks, key=lambda t: t.get("role") or "play: %s" % t.get("play", "?")):
-        lines.append("    %-58s %6.2f s %4d tasks" % (g, s, n))
+    lines = ["profile: %s - %d tasks, %d module runs on hosts, %.1f s in tasks, %.1f s start-up and exit (of %.1f s)"
+             % (title, len(tasks), sum(remote_runs(t) for t in tasks), total, max(run_seconds - total, 0.0),
+                run_seconds)]
+    lines.append("  by role:%s seconds  tasks  runs on hosts" % (" " * 45))
+    for g, s, n, r in group_profile(tasks, key=lambda t: t.get("role") or "play: %s" % t.get("play", "?")):
+        lines.append("    %-50s %6.2f s %6d %6d" % (g, s, n, r))
     lines.append("  by role/tasks file:")
-    for g, s, n in group_profile(tasks):
-        lines.append("    %-58s %6.2f s %4d tasks" % (g, s, n))
+    for g, s, n, r in group_profile(tasks):
+        lines.append("    %-50s %6.2f s %6d %6d" % (g, s, n, r))
     lines.append("  slowest %d tasks:" % top)
     for t in sorted(tasks, key=lambda t: -t["seconds"])[:top]:
         h = t["hosts"]
-        lines.append("    %6.2f s  %-60s %s  ok=%d changed=%d skipped=%d" % (
-            t["seconds"], t["task"][:60], t["path"].replace(ROOT + "/", ""), h["ok"], h["changed"], h["skipped"]))
+        lines.append("    %6.2f s  %-62s %s  runs=%d changed=%d skipped=%d" % (
+            t["seconds"], t["task"][:62], t["path"].replace(ROOT + "/", ""), remote_runs(t), h["changed"],
+            h["skipped"]))
     return "\n".join(lines)
 
 
@@ -249,6 +273,8 @@ def run_side(side, rep, nodes, managers, keep, tmp, log):
             print(res.output[-4000:], flush=True)
             raise RuntimeError("%s %s failed (log: %s)" % (side, playbook, fh.name))
         out["%s_timing" % tag] = timing
+        if os.path.exists(timing):
+            out["%s_runs" % tag] = sum(remote_runs(t) for t in read_timing(timing)[0])
         return res
 
     try:

@@ -47,12 +47,17 @@ def run_playbook(inventory, playbook, *extra, echo=False, env=None):
     t = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines = []
-    for line in proc.stdout:
-        lines.append(line)
-        if echo:
-            sys.stdout.write(line)
-            sys.stdout.flush()
-    proc.wait()
+    try:
+        for line in proc.stdout:
+            lines.append(line)
+            if echo:
+                sys.stdout.write(line)
+                sys.stdout.flush()
+        proc.wait()
+    finally:
+        if proc.poll() is None:  # interrupted (Ctrl-C, SIGTERM): stop the run before the lab goes
+            proc.terminate()
+            proc.wait(timeout=60)
     return PlayResult(time.monotonic() - t, proc.returncode, "".join(lines))
 
 

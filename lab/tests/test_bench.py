@@ -38,7 +38,8 @@ def _line(report, label):
 
 def test_report_medians_ratios_and_single_runs():
     results = {
-        "project": [{"converge": 20.0, "noop": 5.0, "noop_changed": 0, "removal": 18.0, "victim_tasks": 2},
+        "project": [{"converge": 20.0, "noop": 5.0, "noop_changed": 0, "removal": 18.0, "victim_tasks": 2,
+                     "converge_runs": 22, "noop_runs": 6},
                     {"converge": 22.0, "noop": 7.0, "noop_changed": 0, "removal": 19.0, "victim_tasks": 2},
                     {"converge": 30.0, "noop": 6.0, "noop_changed": 1, "removal": 17.0, "victim_tasks": 3}],
         "plain": [{"converge": 11.0, "noop": 10.0, "noop_changed": 0, "removal": 20.0, "victim_tasks": 2},
@@ -49,9 +50,9 @@ def test_report_medians_ratios_and_single_runs():
     assert "nodes=4 managers=3 repetitions=3" in report
     conv = _line(report, "first converge")
     assert "22.0 s (20.0 22.0 30.0)" in conv and "11.0 s (11.0 12.0 10.0)" in conv
-    assert conv.endswith("2.00x")
+    assert "2.00x  module runs: project 22\n" in conv + "\n"
     noop = _line(report, "no-op re-run")
-    assert "6.0 s" in noop and "11.0 s" in noop and "0.55x" in noop
+    assert "6.0 s" in noop and "11.0 s" in noop and "0.55x  module runs: project 6  changed" in noop
     assert "changed: project 0/0/1, plain 0/0/0" in noop
     rem = _line(report, "removal of a worker (2/3 tasks)")
     assert "18.0 s" in rem and "19.0 s" in rem and "0.95x" in rem
@@ -66,25 +67,37 @@ def test_report_marks_failed_runs_and_missing_figures():
     assert "(" not in _line(report, "first converge")  # one run: no list of single runs
 
 
-def _task(role, path, seconds, task="t", play="p", handler=False):
+def _task(role, path, seconds, task="t", play="p", handler=False, action="x.y.mod", hosts=1, items=0):
     return {"role": role, "path": path, "seconds": seconds, "task": task, "play": play, "handler": handler,
-            "hosts": {"ok": 1, "changed": 0, "skipped": 0, "failed": 0}, "offset": 0.0, "action": "x"}
+            "hosts": {"ok": hosts, "changed": 0, "skipped": 2, "failed": 0}, "offset": 0.0, "action": action,
+            "items": items}
+
+
+@pytest.mark.parametrize("task,want", [
+    (_task("r", "a:1", 1.0, hosts=4), 4),
+    (_task("r", "a:1", 1.0, hosts=1, items=16), 16),  # a loop on one host: one run per item
+    (_task("r", "a:1", 1.0, action="ansible.builtin.set_fact", hosts=4), 0),
+    (_task("r", "a:1", 1.0, action="assert", hosts=1), 0),
+    (_task("r", "a:1", 1.0, action="ansible.builtin.include_tasks", hosts=4), 0),
+])
+def test_remote_runs(task, want):
+    assert bench.remote_runs(task) == want
 
 
 def test_profile_groups_by_role_file_and_sorts_by_time():
     tasks = [_task("swarm", "roles/swarm/tasks/members.yml:4", 1.0),
              _task("swarm", "roles/swarm/tasks/members.yml:50", 2.0),
-             _task("swarm", "roles/swarm/tasks/cluster.yml:3", 0.5),
+             _task("swarm", "roles/swarm/tasks/cluster.yml:3", 0.5, action="ansible.builtin.assert"),
              _task("docker_daemon", "roles/docker_daemon/handlers/main.yml:2", 1.8, handler=True),
              _task("", "site.yml:3", 0.25, play="Docker daemon configuration")]
     assert bench.group_profile(tasks) == [
-        ("swarm/members.yml", 3.0, 2),
-        ("docker_daemon/main.yml (handler)", 1.8, 1),
-        ("swarm/cluster.yml", 0.5, 1),
-        ("play: Docker daemon configuration", 0.25, 1),
+        ("swarm/members.yml", 3.0, 2, 2),
+        ("docker_daemon/main.yml (handler)", 1.8, 1, 1),
+        ("swarm/cluster.yml", 0.5, 1, 0),
+        ("play: Docker daemon configuration", 0.25, 1, 1),
     ]
     text = bench.format_profile("project first converge", tasks, run_seconds=6.0)
-    assert "5 tasks, 5.5 s in tasks, 0.5 s start-up and exit (of 6.0 s)" in text
+    assert "5 tasks, 4 module runs on hosts, 5.5 s in tasks, 0.5 s start-up and exit (of 6.0 s)" in text
     by_role = text.split("by role:")[1].split("by role/tasks file:")[0]
     assert by_role.index("swarm") < by_role.index("docker_daemon")
 

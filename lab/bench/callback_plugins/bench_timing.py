@@ -51,7 +51,7 @@ class CallbackModule(CallbackBase):
             "play": self._play, "role": role, "task": task.get_name(), "action": task.action,
             "path": os.path.relpath(path) if path else "", "handler": handler,
             "offset": round(time.monotonic() - self._t0, 4), "_start": time.monotonic(),
-            "hosts": {"ok": 0, "changed": 0, "skipped": 0, "failed": 0},
+            "hosts": {"ok": 0, "changed": 0, "skipped": 0, "failed": 0}, "items": 0,
         }
 
     def _count(self, key):
@@ -70,6 +70,16 @@ class CallbackModule(CallbackBase):
 
     def v2_runner_on_ok(self, result):
         self._count("changed" if result._result.get("changed") else "ok")
+
+    def _item(self):
+        if self._cur is not None:
+            self._cur["items"] += 1
+
+    def v2_runner_item_on_ok(self, result):
+        self._item()
+
+    def v2_runner_item_on_failed(self, result):
+        self._item()
 
     def v2_runner_on_skipped(self, result):
         self._count("skipped")
