@@ -13,8 +13,9 @@ ratio project/plain. It asserts nothing about time; it prints.
 
   python3 lab/bench.py --nodes 4 [--managers 3] [--repeat 3] [--profile] [--sides project,plain] [--keep]
 
---profile adds where the project's first converge and no-op re-run spend their time
-(per role and task file, then the slowest tasks), from lab/bench/callback_plugins.
+--profile adds where the project's first converge, no-op re-run and removal spend their
+time (per role and task file, then the slowest tasks), from lab/bench/callback_plugins.
+Playbook logs, timing files and results.json stay in --out (default: a new temp dir).
 """
 
 import argparse
@@ -336,11 +337,14 @@ def main(argv=None):
         for side in order:
             keep = args.keep and rep == args.repeat
             results[side].append(run_side(side, rep, args.nodes, managers, keep, tmp, log))
+    with open(os.path.join(tmp, "results.json"), "w") as fh:
+        json.dump({"nodes": args.nodes, "managers": managers, "repeat": args.repeat, "results": results}, fh, indent=1)
     print()
     print(format_report(results, args.nodes, managers, args.repeat,
                         stamp="%s load %s" % (time.strftime("%Y-%m-%d %H:%M"), open("/proc/loadavg").read().split()[0])))
     if args.profile and "project" in results:
-        for tag, title in (("converge", "project first converge"), ("noop", "project no-op re-run")):
+        for tag, title in (("converge", "project first converge"), ("noop", "project no-op re-run"),
+                           ("removal", "project removal of a worker")):
             runs = [r for r in results["project"] if r.get("%s_timing" % tag)]
             if not runs:
                 continue
