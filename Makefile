@@ -63,5 +63,5 @@ e2e: venv images  ## demo lab end to end over SSH: site.yml twice (second must b
 
 test: lint unit molecule e2e  ## what CI runs: lint + unit + Molecule + lab end to end
 
-bench: venv images  ## project vs plain playbook: converge / no-op / removal, median of BENCH_REPEAT (BENCH_ARGS=--profile)
+bench: venv images  ## project vs plain playbook (LAB_NODES=4 or 4,16): converge, no-op, removal; median of BENCH_REPEAT; BENCH_ARGS=--profile
 	python3 lab/bench.py --nodes $(LAB_NODES) --repeat $(BENCH_REPEAT) $(BENCH_ARGS)

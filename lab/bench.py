@@ -11,7 +11,7 @@ no-op re-run (with its changed count) and the removal of a worker that runs task
 replicated service. The report prints the median of the repetitions per figure and the
 ratio project/plain. It asserts nothing about time; it prints.
 
-  python3 lab/bench.py --nodes 4 [--managers 3] [--repeat 3] [--profile] [--sides project,plain] [--keep]
+  python3 lab/bench.py --nodes 4[,16] [--managers 3] [--repeat 3] [--profile] [--sides project,plain] [--keep]
 
 --profile adds where the project's first converge, no-op re-run and removal spend their
 time (per role and task file, then the slowest tasks), from lab/bench/callback_plugins.
@@ -75,9 +75,12 @@ def format_report(results, nodes, managers, repeat, stamp=""):
     for key, label in FIGURES:
         cells, meds = [], {}
         for side in ("project", "plain"):
-            runs = [r.get(key) for r in results.get(side, [])]
+            done = results.get(side, [])
+            runs = [r.get(key) for r in done]
             meds[side] = median(runs)
-            cell = _secs(meds[side]) if runs else "-"
+            # "-": not measured (no run, or no worker to remove); "failed": a run broke before it.
+            measured = any(key in r or r.get("error") for r in done)
+            cell = _secs(meds[side]) if measured else "-"
             if len(runs) > 1:
                 cell += " (%s)" % " ".join("%.1f" % v if v is not None else "x" for v in runs)
             cells.append(cell)
@@ -306,9 +309,33 @@ def run_side(side, rep, nodes, managers, keep, tmp, log):
     return out
 
 
+def parse_sizes(text):
+    """'4' or '4,16' -> [4, 16] (node counts, each >= 1)."""
+    sizes = [int(x) for x in str(text).split(",") if x.strip()]
+    if not sizes or min(sizes) < 1:
+        raise ValueError("node counts must be >= 1: %r" % text)
+    return sizes
+
+
+def format_scaling(by_size):
+    """The project's (and plain's) first converge at the largest size over the smallest."""
+    sizes = sorted(by_size)
+    if len(sizes) < 2:
+        return ""
+    lo, hi = sizes[0], sizes[-1]
+    parts = []
+    for side in ("project", "plain"):
+        a = median([r.get("converge") for r in by_size[lo].get(side, [])])
+        b = median([r.get("converge") for r in by_size[hi].get(side, [])])
+        q = ratio(b, a)
+        if q is not None:
+            parts.append("%s %.1f s -> %.1f s = %.2fx" % (side, a, b, q))
+    return "bench: first converge at %d nodes over %d nodes: %s" % (hi, lo, "; ".join(parts) or "-")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--nodes", type=int, default=int(os.environ.get("LAB_NODES", "4")))
+    ap.add_argument("--nodes", default=os.environ.get("LAB_NODES", "4"), help="node count(s): 4 or 4,16")
     ap.add_argument("--managers", type=int, default=3)
     ap.add_argument("--repeat", type=int, default=int(os.environ.get("BENCH_REPEAT", "3")))
     ap.add_argument("--sides", default="project,plain", help="comma-separated: project, plain")
@@ -316,47 +343,64 @@ def main(argv=None):
     ap.add_argument("--keep", action="store_true", help="leave the last labs up (for debugging)")
     ap.add_argument("--out", help="directory for the playbook logs and timing files (default: a temp dir)")
     args = ap.parse_args(argv)
-    managers = min(args.managers, args.nodes)
+    try:
+        sizes = parse_sizes(args.nodes)
+    except ValueError as exc:
+        ap.error(str(exc))
+    os.environ.pop("LAB_NODES", None)  # labctl reads it as one integer; the bench passes --nodes
     sides = [s for s in args.sides.split(",") if s]
     for s in sides:
         if s not in SIDES:
             ap.error("unknown side %r (project, plain)" % s)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the labs come down
-    tmp = args.out or tempfile.mkdtemp(prefix="fleet-bench-")
-    os.makedirs(tmp, exist_ok=True)
+    out_dir = args.out or tempfile.mkdtemp(prefix="fleet-bench-")
     t0 = time.monotonic()
 
     def log(msg):
         print("[bench %6.0fs] %s" % (time.monotonic() - t0, msg), flush=True)
 
-    log("nodes=%d managers=%d repeat=%d sides=%s logs=%s; load: %s" % (
-        args.nodes, managers, args.repeat, ",".join(sides), tmp, open("/proc/loadavg").read().strip()))
-    results = {s: [] for s in sides}
-    for rep in range(1, args.repeat + 1):
-        order = sides if rep % 2 else list(reversed(sides))  # alternate, so drift hits both sides
-        for side in order:
-            keep = args.keep and rep == args.repeat
-            results[side].append(run_side(side, rep, args.nodes, managers, keep, tmp, log))
-    with open(os.path.join(tmp, "results.json"), "w") as fh:
-        json.dump({"nodes": args.nodes, "managers": managers, "repeat": args.repeat, "results": results}, fh, indent=1)
-    print()
-    print(format_report(results, args.nodes, managers, args.repeat,
-                        stamp="%s load %s" % (time.strftime("%Y-%m-%d %H:%M"), open("/proc/loadavg").read().split()[0])))
-    if args.profile and "project" in results:
-        for tag, title in (("converge", "project first converge"), ("noop", "project no-op re-run"),
-                           ("removal", "project removal of a worker")):
-            runs = [r for r in results["project"] if r.get("%s_timing" % tag)]
-            if not runs:
-                continue
-            # The run whose time is the median (the profile of a real run, not a blend).
-            pick = sorted(runs, key=lambda r: r[tag])[(len(runs) - 1) // 2]
-            tasks, _ = read_timing(pick["%s_timing" % tag])
-            print()
-            print(format_profile(title, tasks, pick[tag]))
-    failed = [(s, i + 1, r["error"]) for s, rs in results.items() for i, r in enumerate(rs) if r.get("error")]
-    for s, i, err in failed:
-        print("bench: %s repetition %d failed: %s" % (s, i, err))
-    print("bench: logs and timing files in %s" % tmp)
+    def load():
+        with open("/proc/loadavg") as fh:
+            return " ".join(fh.read().split()[:3])
+
+    by_size, failed = {}, []
+    for nodes in sizes:
+        managers = min(args.managers, nodes)
+        tmp = os.path.join(out_dir, "n%d" % nodes)
+        os.makedirs(tmp, exist_ok=True)
+        log("nodes=%d managers=%d repeat=%d sides=%s logs=%s; load %s" % (
+            nodes, managers, args.repeat, ",".join(sides), tmp, load()))
+        results = by_size[nodes] = {s: [] for s in sides}
+        for rep in range(1, args.repeat + 1):
+            order = sides if rep % 2 else list(reversed(sides))  # alternate, so drift hits both sides
+            for side in order:
+                keep = args.keep and rep == args.repeat and nodes == sizes[-1]
+                results[side].append(run_side(side, rep, nodes, managers, keep, tmp, log))
+        with open(os.path.join(tmp, "results.json"), "w") as fh:
+            json.dump({"nodes": nodes, "managers": managers, "repeat": args.repeat, "results": results}, fh, indent=1)
+        print()
+        print(format_report(results, nodes, managers, args.repeat,
+                            stamp="%s load %s" % (time.strftime("%Y-%m-%d %H:%M"), load())))
+        if args.profile and "project" in results:
+            for tag, title in (("converge", "project first converge"), ("noop", "project no-op re-run"),
+                               ("removal", "project removal of a worker")):
+                runs = [r for r in results["project"] if r.get("%s_timing" % tag)]
+                if not runs:
+                    continue
+                # The run whose time is the median (the profile of a real run, not a blend).
+                pick = sorted(runs, key=lambda r: r[tag])[(len(runs) - 1) // 2]
+                tasks, _ = read_timing(pick["%s_timing" % tag])
+                print()
+                print(format_profile("%s, %d nodes" % (title, nodes), tasks, pick[tag]))
+        print()
+        failed += [(nodes, s, i + 1, r["error"]) for s, rs in results.items() for i, r in enumerate(rs)
+                   if r.get("error")]
+    scaling = format_scaling(by_size)
+    if scaling:
+        print(scaling)
+    for nodes, s, i, err in failed:
+        print("bench: %d nodes, %s repetition %d failed: %s" % (nodes, s, i, err))
+    print("bench: logs and timing files in %s" % out_dir)
     return 1 if failed else 0
 
 

@@ -127,3 +127,29 @@ def test_docker_connection_inventory_keeps_addresses_and_names_containers():
     assert dh["swarm_managers"]["hosts"]["b-mgr1"] == {"ansible_host": "10.0.0.2", "ansible_docker_host": "b-mgr1"}
     assert dh["swarm_workers"]["hosts"]["b-wrk1"]["ansible_docker_host"] == "b-wrk1"
     assert inv["all"]["vars"]["ansible_user"] == "ops"  # the input is not modified
+
+
+@pytest.mark.parametrize("text,want", [("4", [4]), ("4,16", [4, 16]), (" 4, 16 ,", [4, 16]), (16, [16])])
+def test_parse_sizes(text, want):
+    assert bench.parse_sizes(text) == want
+
+
+@pytest.mark.parametrize("text", ["", "0", "4,-1", "four"])
+def test_parse_sizes_refuses(text):
+    with pytest.raises(ValueError):
+        bench.parse_sizes(text)
+
+
+def test_scaling_line_compares_the_largest_with_the_smallest_size():
+    by_size = {4: {"project": [{"converge": 10.0}, {"converge": 12.0}, {"converge": 11.0}],
+                   "plain": [{"converge": 8.0}]},
+               16: {"project": [{"converge": 22.0}], "plain": [{"converge": None}]}}
+    assert bench.format_scaling(by_size) == "bench: first converge at 16 nodes over 4 nodes: project 11.0 s -> 22.0 s = 2.00x"
+    assert bench.format_scaling({4: by_size[4]}) == ""
+
+
+def test_report_says_not_measured_apart_from_failed():
+    results = {"project": [{"converge": 20.0, "noop": 5.0, "noop_changed": 0}],  # 3 managers only: no removal
+               "plain": [{"converge": 10.0, "error": "boom"}]}
+    rem = _line(bench.format_report(results, nodes=3, managers=3, repeat=1), "removal of a worker")
+    assert rem.split()[4:] == ["-", "failed", "-"]
