@@ -284,7 +284,8 @@ def run_side(side, rep, nodes, managers, keep, tmp, log):
     try:
         t = time.monotonic()
         lab.up()
-        log("%s rep %d: lab up in %.1f s" % (side, rep, time.monotonic() - t))
+        with open("/proc/loadavg") as fh:
+            log("%s rep %d: lab up in %.1f s (load %s)" % (side, rep, time.monotonic() - t, fh.read().split()[0]))
         out["converge"] = play("converge", spec["converge"]).seconds
         again = play("noop", spec["converge"])
         out["noop"], out["noop_changed"] = again.seconds, again.total("changed")
