@@ -235,6 +235,7 @@ class Lab:
     def up(self):
         import yaml  # the venv's; labctl itself is stdlib only
 
+        self.down()  # fresh nodes: a lab left by a killed bench would otherwise be reused as it is
         labctl("up", *self.args, "--nodes", str(self.nodes), "--managers", str(self.managers))
         path = os.path.join(self.inv_dir, "hosts.yml")
         with open(path) as fh:
