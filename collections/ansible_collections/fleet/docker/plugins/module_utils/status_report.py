@@ -241,7 +241,7 @@ def _certificates(certs, cluster_id):
 def node_rows(nodes, swarm, tasks=(), services=(), hosts=(), local_cert="", local_node_id="",
               now=None, threshold_days=14, expected_engine=""):
     """One row per node (raw GET /nodes entries), sorted managers first, then by hostname."""
-    now = now or datetime.datetime.utcnow()
+    now = now or datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
     swarm = swarm or {}
     swarm_tls = swarm.get("TLSInfo") or {}
     autolock = bool(((swarm.get("Spec") or {}).get("EncryptionConfig") or {}).get("AutoLockManagers"))
@@ -415,7 +415,7 @@ def service_rows(services, tasks, rows):
 def build_report(nodes, swarm, services=(), tasks=(), hosts=(), local_cert="", local_node_id="",
                  now=None, threshold_days=14, expected_engine="", via=""):
     """The whole report as plain data (what the JSON file holds)."""
-    now = now or datetime.datetime.utcnow()
+    now = now or datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
     swarm = dict(swarm or {})
     swarm.pop("JoinTokens", None)
     rows = node_rows(nodes, swarm, tasks, services, hosts, local_cert, local_node_id, now,
