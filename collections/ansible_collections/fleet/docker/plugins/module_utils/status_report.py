@@ -562,7 +562,9 @@ h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.5em}
 .badge{font-size:.75em;border-radius:3px;padding:0 .3em;background:#3b6ea5;color:#fff}
 .badge.leader{background:#b8860b}.node dl{margin:0;display:grid;grid-template-columns:auto auto;gap:0 .6em;font-size:.85em}
 .node dt{color:#666}.node dd{margin:0}.node ul{margin:.3em 0 0 0;padding-left:1.1em;font-size:.85em}
-.node .warn{color:#a40000}table{border-collapse:collapse;font-size:.85em}
+.node .warn{color:#a40000}.node.has-warnings{border-left-width:6px;border-left-color:#d9822b}
+.node .sub{margin:.4em 0 0 0;font-size:.75em;color:#666;text-transform:uppercase}
+.badge.worker{background:#5a8f3c}.node{max-width:24em}table{border-collapse:collapse;font-size:.85em}
 td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}
 """
 
@@ -579,9 +581,9 @@ def _dot(state):
 
 def _node_box(row):
     role = "manager" if row["manager"] else "worker"
-    classes = "node %s%s" % (role, " down" if row["state"] == "down" else "")
-    head = "%s <span class=\"name\">%s</span> <span class=\"badge role\">%s</span>" % (
-        _dot(row["state"]), _h(row["hostname"]), role)
+    classes = "node %s%s%s" % (role, " down" if row["state"] == "down" else "", " has-warnings" if row["warnings"] else "")
+    head = "%s <span class=\"name\">%s</span> <span class=\"badge %s\">%s</span>" % (
+        _dot(row["state"]), _h(row["hostname"]), role, role)
     if row["leader"]:
         head += " <span class=\"badge leader\">leader</span>"
     facts = [("state", row["state"]), ("availability", row["availability"]),
@@ -593,17 +595,16 @@ def _node_box(row):
              % (classes, _h(row["id"]), _h(row["hostname"]), role, "true" if row["leader"] else "false",
                 _h(row["state"]), _h(row["availability"]), _h(row["tls_status"])),
              "<h3>%s</h3>" % head, "<dl>"]
-    parts += ["<dt>%s</dt><dd class=\"%s\">%s</dd>" % (_h(k), _h(k.split()[0].lower()), _h(v)) for k, v in facts]
+    parts += ["<dt>%s</dt><dd class=\"f-%s\">%s</dd>" % (_h(k), _h(k.replace(" ", "-").lower()), _h(v)) for k, v in facts]
     parts.append("</dl>")
     labels = visible_labels(row["labels"])
-    parts.append('<ul class="labels">%s</ul>' % "".join(
-        '<li data-label="%s">%s=%s</li>' % (_h(k), _h(k), _h(v)) for k, v in labels.items()) if labels else
-        '<ul class="labels"><li>no labels</li></ul>')
-    if row["tasks"]:
-        parts.append('<ul class="tasks">%s</ul>' % "".join(
-            '<li data-service="%s">%s: %d running</li>' % (_h(k), _h(k), v) for k, v in row["tasks"].items()))
+    parts.append('<p class="sub">labels</p><ul class="labels">%s</ul>' % ("".join(
+        '<li data-label="%s">%s=%s</li>' % (_h(k), _h(k), _h(v)) for k, v in labels.items()) or "<li>none</li>"))
+    parts.append('<p class="sub">running tasks</p><ul class="tasks">%s</ul>' % ("".join(
+        '<li data-service="%s">%s: %d</li>' % (_h(k), _h(k), v) for k, v in row["tasks"].items()) or "<li>none</li>"))
     if row["warnings"]:
-        parts.append('<ul class="warnings">%s</ul>' % "".join('<li class="warn">%s</li>' % _h(w) for w in row["warnings"]))
+        parts.append('<p class="sub">warnings</p><ul class="warnings">%s</ul>' % "".join(
+            '<li class="warn">%s</li>' % _h(w) for w in row["warnings"]))
     parts.append("</div>")
     return "".join(parts)
 
@@ -623,7 +624,7 @@ def render_html(report):
            % (_h(sw["id"]), _h(report["checked_at"]), _h(report["via"] or "a manager")),
            "<li>%d managers (quorum %d, tolerates %d), %d reachable; leader %s</li>"
            % (sw["managers"], sw["quorum"], sw["tolerance"], sw["reachable_managers"], _h(sw["leader"] or "none")),
-           "<li>%d workers</li>" % sw["workers"],
+           "<li>Workers: %d</li>" % sw["workers"],
            "<li>Autolock %s</li>" % ("on" if sw["autolock"] else "off"),
            "<li>Root CA %s valid until %s%s</li>"
            % (_h(sw["ca"]["fingerprint"] or "unknown"), _h(sw["ca"]["not_after"] or "unknown"),

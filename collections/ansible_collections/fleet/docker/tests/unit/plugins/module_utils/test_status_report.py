@@ -380,5 +380,5 @@ def test_html_boxes_carry_what_the_test_reads():
     assert boxes == [("manager", "node1abc", "m1", "true"), ("manager", "node3ghi", "m2", "false"),
                      ("worker", "node2def", "w1", "false")]
     assert '<li data-label="tier">tier=app</li>' in html and sr.OWNER_LABEL not in html
-    assert '<li data-service="web">web: 2 running</li>' in html
+    assert '<li data-service="web">web: 2</li>' in html
     assert 'class="warn">node certificate expires at 2026-12-05' in html
