@@ -5,8 +5,8 @@
 fleet.docker.swarm_status reads the API (nodes, services, tasks, GET /swarm) on one
 manager and hands the raw objects to build_report(); everything after that (rows,
 warnings, Markdown, HTML, the text table) happens here, without an engine, so every
-rule is unit-tested. fleet.docker.swarm_ca_rotate uses rotation_progress() to decide
-when a root CA rotation is over.
+rule is unit-tested. fleet.docker.swarm_ca_rotate uses rotation_blockers() to decide
+whether a root CA rotation may start and rotation_progress() to decide when it is over.
 
 Sections:
   1. Certificates        cert_info() (a small DER reader: notAfter, subject, issuer)
@@ -14,7 +14,7 @@ Sections:
   3. Per node            tls_status(), unlock_state(), node_rows()
   4. Warnings            cluster_warnings()
   5. Report              build_report()
-  6. CA rotation         rotation_progress()
+  6. CA rotation         rotation_blockers(), rotation_progress()
   7. Rendering           render_table(), render_markdown(), render_html()
 
 What is measured where (the report says it per node in certificate.source):
@@ -438,13 +438,29 @@ def build_report(nodes, swarm, services=(), tasks=(), hosts=(), local_cert="", l
 # --------------------------------------------------------------------------- 6. CA rotation
 
 
+def rotation_blockers(nodes):
+    """Nodes that keep a root CA rotation from finishing: "hostname (state)" of each node not Ready.
+
+    swarmkit reports RootRotationInProgress until every node it lists, Down ones included,
+    has a certificate from the new root (seen on Docker 26.1.5: with a worker Down the
+    rotation stayed in progress until it came back). So a rotation is started only when
+    every node is Ready; a node that will not come back is removed first.
+    """
+    out = []
+    for n in nodes:
+        state = (n.get("Status") or {}).get("State", "")
+        if state != "ready":
+            out.append("%s (%s)" % ((n.get("Description") or {}).get("Hostname") or n.get("ID", ""), state or "unknown"))
+    return sorted(out)
+
+
 def rotation_progress(swarm, nodes, old_root=""):
     """Is a root CA rotation over? (done, detail dict).
 
     Done when the swarm no longer reports RootRotationInProgress, its TrustRoot differs from
-    `old_root` (the one before the rotation; skipped when empty) and every node that is not
-    Down reports the swarm's TLSInfo (trust root and issuer), i.e. `docker node ls` shows
-    TLS STATUS Ready everywhere. Down nodes cannot renew; they are listed, not waited for.
+    `old_root` (the one before the rotation; skipped when empty) and every node reports the
+    swarm's TLSInfo (trust root and issuer), i.e. `docker node ls` shows TLS STATUS Ready
+    everywhere. Nodes not Ready are listed in `down` (see rotation_blockers).
     """
     swarm = swarm or {}
     tls = swarm.get("TLSInfo") or {}
@@ -452,21 +468,23 @@ def rotation_progress(swarm, nodes, old_root=""):
     waiting, down = [], []
     for n in nodes:
         name = (n.get("Description") or {}).get("Hostname") or n.get("ID", "")
-        if (n.get("Status") or {}).get("State") == "down":
+        if (n.get("Status") or {}).get("State", "") != "ready":
             down.append(name)
-        elif tls_status((n.get("Description") or {}).get("TLSInfo"), tls) != TLS_READY:
+        if tls_status((n.get("Description") or {}).get("TLSInfo"), tls) != TLS_READY:
             waiting.append(name)
     in_progress = bool(swarm.get("RootRotationInProgress"))
     new_root = bool(root) and (not old_root or root.strip() != old_root.strip())
     done = not in_progress and new_root and not waiting
     if done:
-        reason = "every node that is up has the new root CA %s" % fingerprint(root)
+        reason = "every node has the new root CA %s" % fingerprint(root)
     elif in_progress:
         reason = "rotation in progress; nodes without the new root: %s" % (", ".join(sorted(waiting)) or "none")
     elif not new_root:
         reason = "the swarm still reports the old root CA"
     else:
         reason = "nodes without the new root: %s" % ", ".join(sorted(waiting))
+    if down:
+        reason += " (not Ready: %s)" % ", ".join(sorted(down))
     return done, {"done": done, "in_progress": in_progress, "trust_root": fingerprint(root),
                   "waiting": sorted(waiting), "down": sorted(down), "reason": reason}
 

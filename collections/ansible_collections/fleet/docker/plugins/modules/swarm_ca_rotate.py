@@ -19,8 +19,10 @@ description:
     trust root differs from the one before, and every node that is not Down reports the swarm's C(TLSInfo)
     (C(docker node ls) shows TLS STATUS Ready everywhere). The decision is
     C(status_report.rotation_progress), unit-tested.
-  - Down nodes cannot renew their certificate; they are listed in RV(down) and not waited for. A node that comes
-    back after the rotation gets a certificate from the new root when it reconnects, as Swarm documents.
+  - Refuses, changing nothing, while a node is not Ready (Down, unknown, disconnected), naming it - Swarm keeps
+    a root rotation in progress until every node it lists has a certificate from the new root, Down nodes
+    included (seen on Docker 26.1.5). Bring the node back or remove it (C(docker node rm)) first. The check
+    runs in check mode too.
   - Join tokens change with a root rotation (their fingerprint part names the CA); the swarm makes new ones by
     itself. playbooks/swarm.yml reads tokens from a manager on every run.
 extends_documentation_fragment:
@@ -99,7 +101,11 @@ seconds:
 import copy
 import time
 
-from ansible_collections.fleet.docker.plugins.module_utils.status_report import fingerprint, rotation_progress
+from ansible_collections.fleet.docker.plugins.module_utils.status_report import (
+    fingerprint,
+    rotation_blockers,
+    rotation_progress,
+)
 from ansible_collections.fleet.docker.plugins.module_utils.swarm import SwarmClient
 
 
@@ -133,6 +139,12 @@ def main():
     except Exception as exc:  # SwarmUnavailable, the client's APIError
         client.fail("cannot read the swarm from this manager: %s. Without a leader (lost quorum) the root CA cannot be "
                     "rotated" % exc)
+    blockers = rotation_blockers(nodes)
+    if blockers:
+        client.fail("Nothing was changed: not every node is Ready: %s. Swarm keeps a root CA rotation in progress until "
+                    "every node it lists has a new certificate, Down nodes included; bring them back, or remove the ones "
+                    "that will not come back (docker node rm <NodeID>, docs/runbooks/remove-node.md), then rotate"
+                    % ", ".join(blockers), not_ready=blockers)
     old_root = (swarm.get("TLSInfo") or {}).get("TrustRoot", "")
     spec, force = rotate_spec(swarm)
     _done, detail = rotation_progress(swarm, nodes)

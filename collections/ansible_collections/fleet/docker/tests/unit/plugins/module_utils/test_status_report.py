@@ -327,9 +327,10 @@ def test_clean_swarm_has_no_warnings():
     ("finished everywhere", swarm(root=CA2_PEM),
      [node("a", "m1", "manager", tls_info=tls(root=CA2_PEM)), node("w", "w1", tls_info=tls(root=CA2_PEM))],
      CA_PEM, True, [], []),
-    ("a down node is listed, not waited for", swarm(root=CA2_PEM),
-     [node("a", "m1", "manager", tls_info=tls(root=CA2_PEM)), node("w", "w1", state="down", tls_info=tls())],
-     CA_PEM, True, [], ["w1"]),
+    # swarmkit keeps the rotation in progress while a node is down: never done then
+    ("a down node keeps it in progress", swarm(root=CA_PEM, in_progress=True),
+     [node("a", "m1", "manager", tls_info=tls(root=CA_PEM)), node("w", "w1", state="down", tls_info=tls(key="b2xk"))],
+     CA_PEM, False, ["w1"], ["w1"]),
     ("unknown TLS info is not ready", swarm(root=CA2_PEM),
      [node("a", "m1", "manager", tls_info=tls(root=CA2_PEM)), node("w", "w1", tls_info={})],
      CA_PEM, False, ["w1"], []),
@@ -340,6 +341,18 @@ def test_rotation_progress(case, sw, nodes, old, done, waiting, down):
     assert ok is done, (case, detail)
     assert detail["waiting"] == waiting and detail["down"] == down, case
     assert detail["reason"]
+
+
+@pytest.mark.parametrize("nodes, blockers", [
+    (three(node("w", "w1")), []),
+    (three(node("w", "w1", availability="drain")), []),  # drained is still Ready: it renews
+    (three(node("w", "w1", state="down")), ["w1 (down)"]),
+    ([node("a", "m1", "manager", leader=True), node("b", "m2", "manager", state="unknown", reachability="unreachable"),
+      node("w", "w1", state="disconnected")], ["m2 (unknown)", "w1 (disconnected)"]),
+    ([{"ID": "x"}], ["x (unknown)"]),
+])
+def test_rotation_blockers(nodes, blockers):
+    assert sr.rotation_blockers(nodes) == blockers
 
 
 # --------------------------------------------------------------------------- rendering

@@ -117,6 +117,9 @@ def test_times_out_naming_the_nodes(monkeypatch):
     assert "rotation in progress" in out.result["msg"]
 
 
-def test_a_down_node_is_not_waited_for(monkeypatch):
-    out, _ = run(monkeypatch, w1_state="down")
-    assert not out.failed and out.result["down"] == ["w1"]
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_a_node_not_ready_is_refused_before_anything_is_sent(monkeypatch, check_mode):
+    out, state = run(monkeypatch, check_mode=check_mode, w1_state="down")
+    assert out.failed and state["posts"] == []
+    assert out.result["msg"].startswith("Nothing was changed: not every node is Ready: w1 (down)")
+    assert out.result["not_ready"] == ["w1 (down)"]
