@@ -31,7 +31,7 @@ extends_documentation_fragment:
   - community.docker.attributes
 options:
   wait:
-    description: Wait until the rotation is over on every node that is up.
+    description: Wait until the rotation is over on every node.
     type: bool
     default: true
   wait_timeout:
@@ -75,7 +75,7 @@ force_rotate:
   returned: success
   type: int
 done:
-  description: Whether the rotation was seen finished on every node that is up.
+  description: Whether the rotation was seen finished on every node.
   returned: success
   type: bool
 waiting:
