@@ -427,7 +427,7 @@ def plan(source, spec, release, installed, selections=None, available=None, file
                installed_engine[0], installed_engine[1], spec))
 
     # 2. exact versions, once apt's candidates are known.
-    install, target = [], current
+    install, target = [], (current if engine_change == "none" else "")
     if available is not None and engine_change != "none":
         target = pick_version(spec, available.get(main_pkg, []))
         if not target:
@@ -451,7 +451,7 @@ def plan(source, spec, release, installed, selections=None, available=None, file
         install += [(p, "") for p in extras_missing]
 
     # 3. files and holds, from the version that is (or will be) installed.
-    pin_version = target if install else current
+    pin_version = target if install and target else current
     if spec and pin_version:
         pins = [(p, pin_version) for p in pinned_pkgs]
     else:
@@ -461,7 +461,9 @@ def plan(source, spec, release, installed, selections=None, available=None, file
         preferences = None  # the version to pin is known once apt's versions are read
     source_text = apt_source(release, arch, repo_url, keyring) if source == "docker" else ""
     key_needed = source == "docker" and files.get("key_ok") is not True
-    hold_pkgs = [p for p in pkgs if hold and selections.get(p) != "hold"]
+    # apt clears the hold of a package it installs (--allow-change-held-packages): hold again.
+    installing = {p for p, v in install if v}
+    hold_pkgs = [p for p in pkgs if hold and (selections.get(p) != "hold" or p in installing)]
     unhold = [p for p in pkgs if not hold and selections.get(p) == "hold"]
     users_to_add = [u for u in users if u not in group_members]
     preferences_changed = preferences is None or (files.get("preferences") or "") != preferences
