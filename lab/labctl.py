@@ -3,7 +3,8 @@
 
 Subcommands
   engine        make sure a Docker engine answers (installs Debian's docker.io as root)
-  images        build the lab images that are missing or out of date
+  images        build the lab images that are missing or out of date (--bare: also the
+                node image without Docker)
   up            engine + images + N nodes + Jenkins stand-in + inventory/lab/hosts.yml
   down          remove everything `up` made
   status        list lab containers
@@ -35,6 +36,10 @@ IMAGE_BASE = "fleet-lab/base:trixie"
 IMAGE_NODE = "fleet-lab/node:latest"
 IMAGE_REGISTRY = "fleet-lab/registry:2"
 IMAGE_APP = "fleet-lab/app:1"
+# A node without Docker (a fresh host for the docker_engine role); built on first use only.
+IMAGE_BARE = "fleet-lab/bare:trixie"
+# Images a node may ask for by short name (Molecule platform `image:`, nodes-up --image).
+NODE_IMAGES = {"node": IMAGE_NODE, "bare": IMAGE_BARE}
 PULLABLE_BASE = os.environ.get("LAB_BASE_IMAGE", "debian:trixie-slim")
 PULLABLE_REGISTRY = os.environ.get("LAB_REGISTRY_IMAGE", "registry:2")
 MIRROR = os.environ.get("LAB_DEBIAN_MIRROR", "http://deb.debian.org/debian")
@@ -229,6 +234,8 @@ def cmd_images(args):
     base = ensure_base()
     ensure_built(IMAGE_NODE, "node", base)
     ensure_built(IMAGE_APP, "app", base)
+    if getattr(args, "bare", False):
+        ensure_built(IMAGE_BARE, "bare", base)
     reg = registry_image()
     if reg == IMAGE_REGISTRY:
         ensure_built(IMAGE_REGISTRY, "registry", base)
@@ -258,11 +265,29 @@ def container_ip(name, network):
     return docker("inspect", "--format", fmt, name).stdout.strip()
 
 
-def node_ready(name):
-    res = run(["docker", "exec", name, "sh", "-c",
-               "systemctl is-active -q docker && docker info --format '{{.ServerVersion}}' >/dev/null"],
-              check=False)
-    return res.returncode == 0
+def node_ready(name, image=IMAGE_NODE):
+    if image == IMAGE_BARE:  # no Docker in it: systemd up is ready
+        probe = "systemctl is-system-running 2>/dev/null | grep -qE '^(running|degraded)$'"
+    else:
+        probe = "systemctl is-active -q docker && docker info --format '{{.ServerVersion}}' >/dev/null"
+    return run(["docker", "exec", name, "sh", "-c", probe], check=False).returncode == 0
+
+
+def parse_images(specs):
+    """`name=image` pairs (image: a full name or a short one of NODE_IMAGES) -> {name: image}."""
+    out = {}
+    for spec in specs or []:
+        name, sep, image = spec.partition("=")
+        if not sep or not name or not image:
+            die("--image wants NODE=IMAGE (IMAGE: %s or a full image name), got %r" % ("|".join(NODE_IMAGES), spec))
+        out[name] = NODE_IMAGES.get(image, image)
+    return out
+
+
+def ensure_node_images(images):
+    """Build the lab's own node images that nodes ask for and that are missing."""
+    if IMAGE_BARE in images.values():
+        ensure_built(IMAGE_BARE, "bare", ensure_base())
 
 
 # Every systemd in a node holds inotify instances of the host's root user; the kernel's
@@ -293,10 +318,15 @@ def ensure_inotify_limits():
             say("warning: cannot raise %s (%s); nodes may fail to boot beyond ~15" % (key.replace("/", "."), exc))
 
 
-def start_nodes(names, network, lab, pubkey=None):
-    """Create (or keep) systemd+dockerd nodes; returns {name: ip}. Idempotent."""
+def start_nodes(names, network, lab, pubkey=None, images=None):
+    """Create (or keep) systemd+dockerd nodes; returns {name: ip}. Idempotent.
+
+    images: {name: image} for nodes that run another image than the node image
+    (e.g. IMAGE_BARE, a host without Docker)."""
+    images = images or {}
     ensure_inotify_limits()
     ensure_network(network, lab)
+    ensure_node_images(images)
     for name in names:
         state = docker("inspect", "--format", "{{.State.Status}}", name, check=False)
         if state.returncode == 0:
@@ -306,9 +336,11 @@ def start_nodes(names, network, lab, pubkey=None):
         docker("volume", "create", "--label", "%s=%s" % (LABEL, lab), "%s-docker" % name)
         docker("run", "-d", "--name", name, "--hostname", name, "--network", network,
                "--label", "%s=%s" % (LABEL, lab), *NODE_RUN_FLAGS,
-               "-v", "%s-docker:/var/lib/docker" % name, IMAGE_NODE, "/sbin/init")
+               "-v", "%s-docker:/var/lib/docker" % name, images.get(name, IMAGE_NODE), "/sbin/init")
     for name in names:
-        wait_until("node %s (systemd + dockerd)" % name, lambda n=name: node_ready(n), 90)
+        image = images.get(name, IMAGE_NODE)
+        wait_until("node %s (systemd%s)" % (name, " + dockerd" if image != IMAGE_BARE else ""),
+                   lambda n=name, i=image: node_ready(n, i), 90)
         if pubkey:
             docker("exec", "-i", name, "sh", "-c",
                    "cat > /home/ops/.ssh/authorized_keys && chown ops:ops /home/ops/.ssh/authorized_keys "
@@ -455,9 +487,15 @@ def cmd_status(args):
 
 
 def cmd_nodes_up(args):
-    ips = start_nodes(args.names, args.network, args.lab)
+    images = parse_images(args.image)
+    unknown = sorted(set(images) - set(args.names))
+    if unknown:
+        die("--image names nodes that are not being started: %s" % ", ".join(unknown))
+    ips = start_nodes(args.names, args.network, args.lab, images=images)
+    with_docker = [n for n in args.names if images.get(n, IMAGE_NODE) != IMAGE_BARE]
     for image in args.load or []:
-        load_image(image, args.names)
+        if with_docker:
+            load_image(image, with_docker)  # nodes without Docker have nowhere to load it
     if args.instance_config:
         conf = [{"instance": n, "address": n, "connection": "community.docker.docker", "ip": ips[n]}
                 for n in args.names]
@@ -490,7 +528,8 @@ def main(argv=None):
         return sp
 
     add("engine", cmd_engine)
-    add("images", cmd_images)
+    sp = add("images", cmd_images)
+    sp.add_argument("--bare", action="store_true", help="also build %s (a node without Docker)" % IMAGE_BARE)
     for name, fn in (("up", cmd_up), ("down", cmd_down), ("status", cmd_status)):
         sp = add(name, fn)
         sp.add_argument("--name", default=lab_default)
@@ -502,7 +541,9 @@ def main(argv=None):
     sp = add("nodes-up", cmd_nodes_up)
     sp.add_argument("--lab", required=True, help="label value grouping these nodes")
     sp.add_argument("--network", required=True)
-    sp.add_argument("--load", action="append", help="image to copy into every node")
+    sp.add_argument("--load", action="append", help="image to copy into every node that has Docker")
+    sp.add_argument("--image", action="append",
+                    help="NODE=IMAGE: run NODE from another image (%s, or a full name)" % "|".join(NODE_IMAGES))
     sp.add_argument("--instance-config", help="write Molecule's instance config here")
     sp.add_argument("names", nargs="+")
     sp = add("nodes-down", cmd_nodes_down)

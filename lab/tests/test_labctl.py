@@ -69,3 +69,15 @@ wrk1                       : ok=2    changed=0    unreachable=0    failed=0    s
     assert res.recap["wrk1"]["skipped"] == 1
     assert res.ok
     assert not PlayResult(1.0, 2, out).ok
+
+
+def test_parse_images_short_and_full_names():
+    assert labctl.parse_images(["eng-w1=bare", "x=node", "y=my/img:1"]) == {
+        "eng-w1": labctl.IMAGE_BARE, "x": labctl.IMAGE_NODE, "y": "my/img:1"}
+    assert labctl.parse_images(None) == {}
+
+
+@pytest.mark.parametrize("spec", ["eng-w1", "=bare", "eng-w1="])
+def test_parse_images_rejects_malformed(spec):
+    with pytest.raises(SystemExit):
+        labctl.parse_images([spec])
