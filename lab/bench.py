@@ -22,7 +22,7 @@ from runner import ROOT, labctl, run_playbook  # noqa: E402
 def node_docker(node, *args):
     """The docker CLI inside a lab node (bench set-up only: the product uses modules)."""
     return subprocess.run(["docker", "exec", node, "docker"] + list(args), capture_output=True, text=True,
-                          check=True).stdout
+                          check=True, timeout=180).stdout
 
 
 def wait_service(manager, service, replicas, timeout=120):

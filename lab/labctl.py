@@ -3,6 +3,7 @@
 
 Subcommands
   engine        make sure a Docker engine answers (installs Debian's docker.io as root)
+  engine-stop   stop the dockerd `engine` started itself (by PID), and nothing else
   images        build the lab images that are missing or out of date
   up            engine + images + N nodes + Jenkins stand-in + inventory/lab/hosts.yml
   down          remove everything `up` made
@@ -57,6 +58,16 @@ NODE_RUN_FLAGS = [
 STANDIN_PORT = 8080
 STANDIN_JOBS = ["deploy-on-push=lab-token-123", "team/app-build=team-token-456"]
 
+# Every command this tool runs is bounded, so no probe or step can hang the lab or CI.
+# Seconds: the default for one command, a probe (asked again until its own deadline),
+# and the long steps (package installs, image builds and transfers).
+TIMEOUT = 180
+PROBE_TIMEOUT = 15
+LONG_TIMEOUT = 1200
+# Where `engine` records the dockerd it started itself (PID and start time), so that
+# `engine-stop` (.ci/run) stops exactly that process and nothing else.
+ENGINE_MARKER = os.path.join(STATE, "dockerd-started-by-lab")
+
 _T0 = time.monotonic()
 
 
@@ -72,13 +83,17 @@ def die(msg, code=1):
     sys.exit(code)
 
 
-def run(cmd, check=True, capture=True, input=None, timeout=None):
-    """Run a command; on failure exit with its stderr (never a traceback)."""
+def run(cmd, check=True, capture=True, input=None, timeout=TIMEOUT, env=None):
+    """Run a command for at most `timeout` seconds; on failure exit with its stderr (never
+    a traceback). With check=False a command that times out answers like a failed one
+    (returncode 124, as timeout(1) does), so a probe that hangs counts as "not yet"."""
     try:
-        res = subprocess.run(cmd, input=input, capture_output=capture, text=True, timeout=timeout)
+        res = subprocess.run(cmd, input=input, capture_output=capture, text=True, timeout=timeout, env=env)
     except FileNotFoundError:
         die("%s is not installed" % cmd[0])
     except subprocess.TimeoutExpired:
+        if not check:
+            return subprocess.CompletedProcess(cmd, 124, "", "timed out after %ss" % timeout)
         die("timed out after %ss: %s" % (timeout, " ".join(cmd)))
     if check and res.returncode != 0:
         err = (res.stderr or res.stdout or "").strip() if capture else ""
@@ -106,7 +121,8 @@ def wait_until(what, probe, timeout, interval=0.5):
 def engine_answers():
     if not shutil.which("docker"):
         return False
-    return run(["docker", "info", "--format", "{{.ServerVersion}}"], check=False).returncode == 0
+    return run(["docker", "info", "--format", "{{.ServerVersion}}"], check=False,
+               timeout=PROBE_TIMEOUT).returncode == 0
 
 
 def cmd_engine(args):
@@ -125,10 +141,11 @@ def cmd_engine(args):
         say("engine: installing Debian's docker.io (apt-get)")
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
         for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "docker.io"]):
-            res = subprocess.run(cmd, env=env, capture_output=True, text=True)
+            res = run(cmd, env=env, check=False, timeout=LONG_TIMEOUT)
             if res.returncode != 0:
                 die("%s failed:\n%s" % (" ".join(cmd), res.stderr[-2000:]))
-    if shutil.which("systemctl") and run(["systemctl", "is-system-running"], check=False).stdout.strip() in (
+    if shutil.which("systemctl") and run(["systemctl", "is-system-running"], check=False,
+                                         timeout=PROBE_TIMEOUT).stdout.strip() in (
         "running", "degraded",
     ):
         say("engine: starting docker.service")
@@ -137,12 +154,89 @@ def cmd_engine(args):
         log = "/var/log/fleet-lab-dockerd.log"
         say("engine: starting dockerd in the background (log: %s)" % log)
         with open(log, "ab") as fh:
-            subprocess.Popen(["dockerd"], stdout=fh, stderr=fh, start_new_session=True)
-        os.makedirs(STATE, exist_ok=True)
-        with open(os.path.join(STATE, "dockerd-started-by-lab"), "w") as fh:
-            fh.write(log + "\n")
+            proc = subprocess.Popen(["dockerd"], stdout=fh, stderr=fh, start_new_session=True)
+        write_engine_marker(ENGINE_MARKER, proc.pid)
     wait_until("docker engine", engine_answers, 60)
     say("engine: %s answers" % docker("info", "--format", "{{.ServerVersion}}").stdout.strip())
+
+
+def process_start_time(pid):
+    """Start time of a process (clock ticks since boot, /proc/PID/stat field 22); None when
+    it does not exist. With the PID it names one process: a PID reused later differs."""
+    try:
+        with open("/proc/%d/stat" % pid) as fh:
+            stat = fh.read()
+    except (OSError, ValueError):
+        return None
+    # the command name (field 2) is in parentheses and may contain spaces
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+def process_name(pid):
+    try:
+        with open("/proc/%d/comm" % pid) as fh:
+            return fh.read().strip()
+    except OSError:
+        return None
+
+
+def write_engine_marker(path, pid):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as fh:
+        json.dump({"pid": pid, "start_time": process_start_time(pid), "name": process_name(pid)}, fh)
+        fh.write("\n")
+
+
+def stop_started_engine(path=ENGINE_MARKER, wait=60, sig=15):
+    """Stop the dockerd `engine` started (recorded in `path`), only if that very process
+    (same PID, same start time, same name) still runs; remove the marker in any case.
+    Returns what it did: "none" (no marker), "gone" (the process had ended or the PID is
+    another process now), "stopped", or "still running" (after `wait` seconds)."""
+    try:
+        with open(path) as fh:
+            marker = json.load(fh)
+        pid = int(marker["pid"])
+    except FileNotFoundError:
+        return "none"
+    except (OSError, ValueError, KeyError, TypeError):
+        os.remove(path)
+        return "gone"
+    verdict = "gone"
+    if pid > 1 and process_start_time(pid) is not None and process_start_time(pid) == marker.get("start_time") \
+            and process_name(pid) == marker.get("name"):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
+        deadline = time.monotonic() + wait
+        verdict = "stopped"
+        while process_start_time(pid) == marker.get("start_time"):
+            if _reap(pid):
+                break
+            if time.monotonic() > deadline:
+                verdict = "still running"
+                break
+            time.sleep(0.2)
+    os.remove(path)
+    return verdict
+
+
+def _reap(pid):
+    """Collect a child that exited (a zombie keeps its /proc entry); True when reaped."""
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return False
+    return done == pid
+
+
+def cmd_engine_stop(args):
+    verdict = stop_started_engine(wait=args.wait)
+    say("engine-stop: %s" % {"none": "this tool started no dockerd", "gone": "the dockerd it started has ended",
+                             "stopped": "stopped the dockerd it started",
+                             "still running": "the dockerd it started did not stop in %ss" % args.wait}[verdict])
+    if verdict == "still running":
+        sys.exit(1)
 
 
 # --------------------------------------------------------------------------- images
@@ -170,7 +264,7 @@ def dir_hash(path, extra=""):
 
 
 def try_pull(image):
-    return docker("pull", "-q", image, check=False, timeout=600).returncode == 0
+    return docker("pull", "-q", image, check=False, timeout=LONG_TIMEOUT).returncode == 0
 
 
 def ensure_base():
@@ -187,13 +281,18 @@ def ensure_base():
     if not shutil.which("debootstrap"):
         if not shutil.which("apt-get"):
             die("debootstrap is missing and apt-get is not available to install it")
-        run(["apt-get", "install", "-y", "-qq", "debootstrap"])
+        run(["apt-get", "install", "-y", "-qq", "debootstrap"], timeout=LONG_TIMEOUT)
     with tempfile.TemporaryDirectory(prefix="fleet-lab-rootfs-") as root:
         t = time.monotonic()
-        run(["debootstrap", "--variant=minbase", "trixie", root, MIRROR], timeout=1200)
+        run(["debootstrap", "--variant=minbase", "trixie", root, MIRROR], timeout=LONG_TIMEOUT)
         tar = subprocess.Popen(["tar", "-C", root, "-c", "."], stdout=subprocess.PIPE)
-        imp = subprocess.run(["docker", "import", "-", IMAGE_BASE], stdin=tar.stdout, capture_output=True, text=True)
-        tar.wait()
+        try:
+            imp = subprocess.run(["docker", "import", "-", IMAGE_BASE], stdin=tar.stdout, capture_output=True,
+                                 text=True, timeout=LONG_TIMEOUT)
+            tar.wait(timeout=PROBE_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            tar.kill()
+            die("docker import of the debootstrap tree timed out after %ss" % LONG_TIMEOUT)
         if imp.returncode != 0 or tar.returncode != 0:
             die("docker import of the debootstrap tree failed: %s" % imp.stderr)
         say("images: base made by debootstrap in %.0fs" % (time.monotonic() - t))
@@ -206,10 +305,10 @@ def ensure_built(image, context, base):
         return False
     say("images: building %s (inputs %s)" % (image, want))
     t = time.monotonic()
-    res = subprocess.run(
+    res = run(
         ["docker", "build", "-q", "--build-arg", "BASE=%s" % base, "--label", "fleet.lab.inputs=%s" % want,
          "-t", image, os.path.join(HERE, "images", context)],
-        capture_output=True, text=True, env=dict(os.environ, DOCKER_BUILDKIT="0"),
+        check=False, timeout=LONG_TIMEOUT, env=dict(os.environ, DOCKER_BUILDKIT="0"),
     )
     if res.returncode != 0:
         die("building %s failed:\n%s" % (image, (res.stdout + res.stderr)[-3000:]))
@@ -261,7 +360,7 @@ def container_ip(name, network):
 def node_ready(name):
     res = run(["docker", "exec", name, "sh", "-c",
                "systemctl is-active -q docker && docker info --format '{{.ServerVersion}}' >/dev/null"],
-              check=False)
+              check=False, timeout=PROBE_TIMEOUT)
     return res.returncode == 0
 
 
@@ -327,11 +426,14 @@ def load_image(image, nodes):
     if not todo:
         return
     with tempfile.NamedTemporaryFile(prefix="fleet-lab-img-", suffix=".tar") as tar:
-        docker("save", "-o", tar.name, image)
+        docker("save", "-o", tar.name, image, timeout=LONG_TIMEOUT)
         for node in todo:
             with open(tar.name, "rb") as fh:
-                res = subprocess.run(["docker", "exec", "-i", node, "docker", "load", "-q"], stdin=fh,
-                                     capture_output=True)
+                try:
+                    res = subprocess.run(["docker", "exec", "-i", node, "docker", "load", "-q"], stdin=fh,
+                                         capture_output=True, timeout=LONG_TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    die("loading %s into %s timed out after %ss" % (image, node, LONG_TIMEOUT))
             if res.returncode != 0:
                 die("loading %s into %s failed: %s" % (image, node, res.stderr.decode(errors="replace")))
 
@@ -363,7 +465,7 @@ def start_standin(name, network, lab, jobs):
 
     def answers():
         probe = "import urllib.request as u; u.urlopen('http://127.0.0.1:%d/_standin/builds', timeout=2)" % STANDIN_PORT
-        return docker("exec", name, "python3", "-c", probe, check=False).returncode == 0
+        return docker("exec", name, "python3", "-c", probe, check=False, timeout=PROBE_TIMEOUT).returncode == 0
 
     wait_until("Jenkins stand-in", answers, 30)
     return "http://%s:%d" % (ip, STANDIN_PORT)
@@ -490,6 +592,8 @@ def main(argv=None):
         return sp
 
     add("engine", cmd_engine)
+    sp = add("engine-stop", cmd_engine_stop, help="stop the dockerd `engine` started, and only that one")
+    sp.add_argument("--wait", type=int, default=60, help="seconds to wait for it to exit")
     add("images", cmd_images)
     for name, fn in (("up", cmd_up), ("down", cmd_down), ("status", cmd_status)):
         sp = add(name, fn)

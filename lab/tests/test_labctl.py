@@ -1,4 +1,5 @@
 """Unit tests for the lab tool's pure parts (no engine needed)."""
+import json
 import os
 import sys
 
@@ -69,3 +70,90 @@ wrk1                       : ok=2    changed=0    unreachable=0    failed=0    s
     assert res.recap["wrk1"]["skipped"] == 1
     assert res.ok
     assert not PlayResult(1.0, 2, out).ok
+
+
+# --------------------------------------------------------------------------- bounded commands (issue 11, item 6)
+
+
+def test_run_times_out_a_hanging_probe_as_a_failure():
+    res = labctl.run(["sleep", "30"], check=False, timeout=0.3)
+    assert res.returncode == 124
+
+
+def test_run_times_out_a_hanging_step_with_a_message():
+    with pytest.raises(SystemExit):
+        labctl.run(["sleep", "30"], timeout=0.3)
+
+
+def test_every_command_labctl_runs_is_bounded():
+    """subprocess.run calls pass a timeout, and run()/docker() have one by default."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(labctl))
+    unbounded = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "run" \
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == "subprocess":
+            if "timeout" not in {k.arg for k in node.keywords}:
+                unbounded.append(node.lineno)
+    assert unbounded == []
+    assert inspect.signature(labctl.run).parameters["timeout"].default is not None
+    # Popen only for the background dockerd and the tar feeding `docker import` (waited with a timeout)
+    popens = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+              and n.func.attr == "Popen"]
+    assert len(popens) == 2
+
+
+# --------------------------------------------------------------------------- engine-stop (issue 11, item 6)
+
+
+def test_engine_stop_without_marker_does_nothing(tmp_path):
+    assert labctl.stop_started_engine(str(tmp_path / "marker")) == "none"
+
+
+def test_engine_stop_stops_exactly_the_recorded_process(tmp_path):
+    import subprocess
+
+    marker = tmp_path / "marker"
+    started = subprocess.Popen(["sleep", "60"])
+    bystander = subprocess.Popen(["sleep", "60"])  # same name, not recorded: must survive
+    try:
+        labctl.write_engine_marker(str(marker), started.pid)
+        assert labctl.stop_started_engine(str(marker), wait=20) == "stopped"
+        assert started.poll() is not None
+        assert bystander.poll() is None
+        assert not marker.exists()
+    finally:
+        for proc in (started, bystander):
+            proc.kill()
+            proc.wait()
+
+
+def test_engine_stop_leaves_a_reused_pid_alone(tmp_path):
+    """A marker whose PID now belongs to another process (other start time) kills nothing."""
+    import subprocess
+
+    marker = tmp_path / "marker"
+    other = subprocess.Popen(["sleep", "60"])
+    try:
+        labctl.write_engine_marker(str(marker), other.pid)
+        data = json.loads(marker.read_text())
+        data["start_time"] = str(int(data["start_time"]) - 1)  # "the dockerd that had this PID before"
+        marker.write_text(json.dumps(data))
+        assert labctl.stop_started_engine(str(marker), wait=2) == "gone"
+        assert other.poll() is None
+        assert not marker.exists()
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_ci_run_stops_only_what_it_started_and_traps_first():
+    text = open(os.path.join(os.path.dirname(__file__), "..", "..", ".ci", "run")).read()
+    code = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+    assert not [line for line in code if "pkill" in line or "killall" in line]
+    trap = next(i for i, line in enumerate(code) if line.startswith("trap stop_engine EXIT"))
+    start = next(i for i, line in enumerate(code) if line.strip() == "python3 lab/labctl.py engine")
+    assert trap < start
+    assert any("labctl.py engine-stop" in line for line in code)
