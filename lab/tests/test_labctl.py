@@ -26,7 +26,7 @@ def test_inventory_has_the_contract_groups(tmp_path):
     path = tmp_path / "inv" / "hosts.yml"
     ips = {"mgr1": "10.0.0.2", "mgr2": "10.0.0.3", "mgr3": "10.0.0.4", "wrk1": "10.0.0.5"}
     labctl.write_inventory(str(path), ["mgr1", "mgr2", "mgr3"], ["wrk1"], ips, "/k", "registry:2",
-                           "http://10.0.0.9:8080")
+                           "http://10.0.0.9:8080", "/state/fleet-lab.known_hosts")
     inv = yaml.safe_load(path.read_text())
     children = inv["all"]["children"]
     assert set(children["docker_hosts"]["children"]) == {"swarm_managers", "swarm_workers"}
@@ -40,7 +40,7 @@ def test_inventory_has_the_contract_groups(tmp_path):
 
 def test_inventory_without_workers_is_valid_yaml(tmp_path):
     path = tmp_path / "hosts.yml"
-    labctl.write_inventory(str(path), ["mgr1"], [], {"mgr1": "10.0.0.2"}, "/k", "registry:2", "http://x:8080")
+    labctl.write_inventory(str(path), ["mgr1"], [], {"mgr1": "10.0.0.2"}, "/k", "registry:2", "http://x:8080", "/kh")
     inv = yaml.safe_load(path.read_text())
     assert inv["all"]["children"]["docker_hosts"]["children"]["swarm_workers"]["hosts"] == {}
 
@@ -157,3 +157,42 @@ def test_ci_run_stops_only_what_it_started_and_traps_first():
     start = next(i for i, line in enumerate(code) if line.strip() == "python3 lab/labctl.py engine")
     assert trap < start
     assert any("labctl.py engine-stop" in line for line in code)
+
+
+# --------------------------------------------------------------------------- host keys (issue 11, item 5)
+
+
+def test_inventory_checks_host_keys_against_the_labs_file(tmp_path):
+    path = tmp_path / "hosts.yml"
+    labctl.write_inventory(str(path), ["mgr1"], [], {"mgr1": "10.0.0.2"}, "/k", "registry:2", "http://x:8080",
+                           "/state/fleet-e2e.known_hosts")
+    args = yaml.safe_load(path.read_text())["all"]["vars"]["ansible_ssh_common_args"].split()
+    assert "UserKnownHostsFile=/state/fleet-e2e.known_hosts" in args
+    assert "StrictHostKeyChecking=yes" in args
+
+
+def test_known_hosts_lines_name_the_address_ansible_connects_to(tmp_path):
+    keys = {"mgr1": "ecdsa-sha2-nistp256 AAAAE2V1 root@mgr1\nssh-ed25519 AAAAC3Nza1 root@mgr1\n",
+            "wrk1": "ssh-ed25519 AAAAC3Nza2 root@wrk1"}
+    ips = {"mgr1": "10.0.0.2", "wrk1": "10.0.0.5"}
+    assert labctl.known_hosts_lines(keys, ips) == [
+        "10.0.0.2 ecdsa-sha2-nistp256 AAAAE2V1", "10.0.0.2 ssh-ed25519 AAAAC3Nza1", "10.0.0.5 ssh-ed25519 AAAAC3Nza2"]
+    path = tmp_path / "lab.known_hosts"
+    labctl.write_known_hosts(str(path), keys, ips)
+    assert path.read_text().splitlines()[1:] == labctl.known_hosts_lines(keys, ips)
+
+
+def test_known_hosts_refuses_what_is_not_a_key():
+    with pytest.raises(SystemExit):
+        labctl.known_hosts_lines({"mgr1": "cat: no such file"}, {"mgr1": "10.0.0.2"})
+
+
+def test_ansible_cfg_checks_host_keys():
+    import configparser
+
+    cfg = configparser.ConfigParser()
+    cfg.read(os.path.join(os.path.dirname(__file__), "..", "..", "ansible.cfg"))
+    assert cfg.get("defaults", "host_key_checking", fallback="true").lower() in ("true", "yes", "1")
+    ssh_args = cfg.get("ssh_connection", "ssh_args", fallback="")
+    assert "StrictHostKeyChecking=no" not in ssh_args
+    assert "UserKnownHostsFile=/dev/null" not in ssh_args
