@@ -57,6 +57,8 @@ NODE_RUN_FLAGS = [
 
 STANDIN_PORT = 8080
 STANDIN_JOBS = ["deploy-on-push=lab-token-123", "team/app-build=team-token-456"]
+# The same jobs with a Generic Webhook Trigger (token in a header; the lab's default form).
+STANDIN_GWT_JOBS = list(STANDIN_JOBS)
 
 # Every command this tool runs is bounded, so no probe or step can hang the lab or CI.
 # Seconds: the default for one command, a probe (asked again until its own deadline),
@@ -492,7 +494,7 @@ def remove_labelled(lab):
     return len(ids), len(vols), len(nets)
 
 
-def start_standin(name, network, lab, jobs):
+def start_standin(name, network, lab, jobs, gwt_jobs=()):
     if docker("inspect", name, check=False).returncode != 0:
         cmd = ["run", "-d", "--name", name, "--network", network, "--label", "%s=%s" % (LABEL, lab),
                "-v", "%s:/opt/jenkins_standin.py:ro" % os.path.join(HERE, "jenkins_standin.py"),
@@ -500,6 +502,8 @@ def start_standin(name, network, lab, jobs):
                "--bind", "0.0.0.0", "--port", str(STANDIN_PORT)]
         for job in jobs:
             cmd += ["--job", job]
+        for job in gwt_jobs:
+            cmd += ["--gwt-job", job]
         docker(*cmd)
     ip = container_ip(name, network)
 
@@ -582,7 +586,7 @@ def cmd_up(args):
     load_image(IMAGE_APP, names)
     load_image(registry_img, managers[:1])
     say("nodes: images loaded in %.1fs" % (time.monotonic() - t))
-    jenkins = start_standin("%s-jenkins" % args.name, args.network, args.name, STANDIN_JOBS)
+    jenkins = start_standin("%s-jenkins" % args.name, args.network, args.name, STANDIN_JOBS, STANDIN_GWT_JOBS)
     say("jenkins stand-in: %s (jobs: %s)" % (jenkins, ", ".join(j.split("=")[0] for j in STANDIN_JOBS)))
     write_inventory(args.inventory, managers, workers, ips, key, registry_img, jenkins, known_hosts)
     say("inventory: %s" % os.path.relpath(args.inventory, ROOT))
@@ -624,7 +628,8 @@ def cmd_load(args):
 
 
 def cmd_standin(args):
-    print(start_standin(args.container, args.network, args.lab, args.job or STANDIN_JOBS))
+    print(start_standin(args.container, args.network, args.lab, args.job or STANDIN_JOBS,
+                        args.gwt_job if args.gwt_job is not None else STANDIN_GWT_JOBS))
 
 
 def main(argv=None):
@@ -665,6 +670,7 @@ def main(argv=None):
     sp.add_argument("--network", required=True)
     sp.add_argument("--container", required=True)
     sp.add_argument("--job", action="append", help="NAME=TOKEN (repeatable)")
+    sp.add_argument("--gwt-job", action="append", help="NAME=TOKEN, a Generic Webhook Trigger job (repeatable)")
     args = p.parse_args(argv)
     args.fn(args)
 
