@@ -208,7 +208,7 @@ def docker_connection_inventory(inv):
 def node_docker(node, *args):
     """The docker CLI inside a lab node (bench set-up only: the product uses modules)."""
     return subprocess.run(["docker", "exec", node, "docker"] + list(args), capture_output=True, text=True,
-                          check=True).stdout
+                          check=True, timeout=180).stdout
 
 
 def wait_service(manager, service, replicas, timeout=180):

@@ -3,6 +3,7 @@
 
 Subcommands
   engine        make sure a Docker engine answers (installs Debian's docker.io as root)
+  engine-stop   stop the dockerd `engine` started itself (by PID), and nothing else
   images        build the lab images that are missing or out of date (--bare: also the
                 node image without Docker)
   up            engine + images + N nodes + Jenkins stand-in + inventory/lab/hosts.yml
@@ -61,6 +62,18 @@ NODE_RUN_FLAGS = [
 
 STANDIN_PORT = 8080
 STANDIN_JOBS = ["deploy-on-push=lab-token-123", "team/app-build=team-token-456"]
+# The same jobs with a Generic Webhook Trigger (token in a header; the lab's default form).
+STANDIN_GWT_JOBS = list(STANDIN_JOBS)
+
+# Every command this tool runs is bounded, so no probe or step can hang the lab or CI.
+# Seconds: the default for one command, a probe (asked again until its own deadline),
+# and the long steps (package installs, image builds and transfers).
+TIMEOUT = 180
+PROBE_TIMEOUT = 15
+LONG_TIMEOUT = 1200
+# Where `engine` records the dockerd it started itself (PID and start time), so that
+# `engine-stop` (.ci/run) stops exactly that process and nothing else.
+ENGINE_MARKER = os.path.join(STATE, "dockerd-started-by-lab")
 
 _T0 = time.monotonic()
 
@@ -77,13 +90,17 @@ def die(msg, code=1):
     sys.exit(code)
 
 
-def run(cmd, check=True, capture=True, input=None, timeout=None):
-    """Run a command; on failure exit with its stderr (never a traceback)."""
+def run(cmd, check=True, capture=True, input=None, timeout=TIMEOUT, env=None):
+    """Run a command for at most `timeout` seconds; on failure exit with its stderr (never
+    a traceback). With check=False a command that times out answers like a failed one
+    (returncode 124, as timeout(1) does), so a probe that hangs counts as "not yet"."""
     try:
-        res = subprocess.run(cmd, input=input, capture_output=capture, text=True, timeout=timeout)
+        res = subprocess.run(cmd, input=input, capture_output=capture, text=True, timeout=timeout, env=env)
     except FileNotFoundError:
         die("%s is not installed" % cmd[0])
     except subprocess.TimeoutExpired:
+        if not check:
+            return subprocess.CompletedProcess(cmd, 124, "", "timed out after %ss" % timeout)
         die("timed out after %ss: %s" % (timeout, " ".join(cmd)))
     if check and res.returncode != 0:
         err = (res.stderr or res.stdout or "").strip() if capture else ""
@@ -111,7 +128,8 @@ def wait_until(what, probe, timeout, interval=0.5):
 def engine_answers():
     if not shutil.which("docker"):
         return False
-    return run(["docker", "info", "--format", "{{.ServerVersion}}"], check=False).returncode == 0
+    return run(["docker", "info", "--format", "{{.ServerVersion}}"], check=False,
+               timeout=PROBE_TIMEOUT).returncode == 0
 
 
 def cmd_engine(args):
@@ -130,10 +148,11 @@ def cmd_engine(args):
         say("engine: installing Debian's docker.io (apt-get)")
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
         for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "docker.io"]):
-            res = subprocess.run(cmd, env=env, capture_output=True, text=True)
+            res = run(cmd, env=env, check=False, timeout=LONG_TIMEOUT)
             if res.returncode != 0:
                 die("%s failed:\n%s" % (" ".join(cmd), res.stderr[-2000:]))
-    if shutil.which("systemctl") and run(["systemctl", "is-system-running"], check=False).stdout.strip() in (
+    if shutil.which("systemctl") and run(["systemctl", "is-system-running"], check=False,
+                                         timeout=PROBE_TIMEOUT).stdout.strip() in (
         "running", "degraded",
     ):
         say("engine: starting docker.service")
@@ -142,12 +161,89 @@ def cmd_engine(args):
         log = "/var/log/fleet-lab-dockerd.log"
         say("engine: starting dockerd in the background (log: %s)" % log)
         with open(log, "ab") as fh:
-            subprocess.Popen(["dockerd"], stdout=fh, stderr=fh, start_new_session=True)
-        os.makedirs(STATE, exist_ok=True)
-        with open(os.path.join(STATE, "dockerd-started-by-lab"), "w") as fh:
-            fh.write(log + "\n")
+            proc = subprocess.Popen(["dockerd"], stdout=fh, stderr=fh, start_new_session=True)
+        write_engine_marker(ENGINE_MARKER, proc.pid)
     wait_until("docker engine", engine_answers, 60)
     say("engine: %s answers" % docker("info", "--format", "{{.ServerVersion}}").stdout.strip())
+
+
+def process_start_time(pid):
+    """Start time of a process (clock ticks since boot, /proc/PID/stat field 22); None when
+    it does not exist. With the PID it names one process: a PID reused later differs."""
+    try:
+        with open("/proc/%d/stat" % pid) as fh:
+            stat = fh.read()
+    except (OSError, ValueError):
+        return None
+    # the command name (field 2) is in parentheses and may contain spaces
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+def process_name(pid):
+    try:
+        with open("/proc/%d/comm" % pid) as fh:
+            return fh.read().strip()
+    except OSError:
+        return None
+
+
+def write_engine_marker(path, pid):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as fh:
+        json.dump({"pid": pid, "start_time": process_start_time(pid), "name": process_name(pid)}, fh)
+        fh.write("\n")
+
+
+def stop_started_engine(path=ENGINE_MARKER, wait=60, sig=15):
+    """Stop the dockerd `engine` started (recorded in `path`), only if that very process
+    (same PID, same start time, same name) still runs; remove the marker in any case.
+    Returns what it did: "none" (no marker), "gone" (the process had ended or the PID is
+    another process now), "stopped", or "still running" (after `wait` seconds)."""
+    try:
+        with open(path) as fh:
+            marker = json.load(fh)
+        pid = int(marker["pid"])
+    except FileNotFoundError:
+        return "none"
+    except (OSError, ValueError, KeyError, TypeError):
+        os.remove(path)
+        return "gone"
+    verdict = "gone"
+    if pid > 1 and process_start_time(pid) is not None and process_start_time(pid) == marker.get("start_time") \
+            and process_name(pid) == marker.get("name"):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
+        deadline = time.monotonic() + wait
+        verdict = "stopped"
+        while process_start_time(pid) == marker.get("start_time"):
+            if _reap(pid):
+                break
+            if time.monotonic() > deadline:
+                verdict = "still running"
+                break
+            time.sleep(0.2)
+    os.remove(path)
+    return verdict
+
+
+def _reap(pid):
+    """Collect a child that exited (a zombie keeps its /proc entry); True when reaped."""
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return False
+    return done == pid
+
+
+def cmd_engine_stop(args):
+    verdict = stop_started_engine(wait=args.wait)
+    say("engine-stop: %s" % {"none": "this tool started no dockerd", "gone": "the dockerd it started has ended",
+                             "stopped": "stopped the dockerd it started",
+                             "still running": "the dockerd it started did not stop in %ss" % args.wait}[verdict])
+    if verdict == "still running":
+        sys.exit(1)
 
 
 # --------------------------------------------------------------------------- images
@@ -175,7 +271,7 @@ def dir_hash(path, extra=""):
 
 
 def try_pull(image):
-    return docker("pull", "-q", image, check=False, timeout=600).returncode == 0
+    return docker("pull", "-q", image, check=False, timeout=LONG_TIMEOUT).returncode == 0
 
 
 def ensure_base():
@@ -192,13 +288,18 @@ def ensure_base():
     if not shutil.which("debootstrap"):
         if not shutil.which("apt-get"):
             die("debootstrap is missing and apt-get is not available to install it")
-        run(["apt-get", "install", "-y", "-qq", "debootstrap"])
+        run(["apt-get", "install", "-y", "-qq", "debootstrap"], timeout=LONG_TIMEOUT)
     with tempfile.TemporaryDirectory(prefix="fleet-lab-rootfs-") as root:
         t = time.monotonic()
-        run(["debootstrap", "--variant=minbase", "trixie", root, MIRROR], timeout=1200)
+        run(["debootstrap", "--variant=minbase", "trixie", root, MIRROR], timeout=LONG_TIMEOUT)
         tar = subprocess.Popen(["tar", "-C", root, "-c", "."], stdout=subprocess.PIPE)
-        imp = subprocess.run(["docker", "import", "-", IMAGE_BASE], stdin=tar.stdout, capture_output=True, text=True)
-        tar.wait()
+        try:
+            imp = subprocess.run(["docker", "import", "-", IMAGE_BASE], stdin=tar.stdout, capture_output=True,
+                                 text=True, timeout=LONG_TIMEOUT)
+            tar.wait(timeout=PROBE_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            tar.kill()
+            die("docker import of the debootstrap tree timed out after %ss" % LONG_TIMEOUT)
         if imp.returncode != 0 or tar.returncode != 0:
             die("docker import of the debootstrap tree failed: %s" % imp.stderr)
         say("images: base made by debootstrap in %.0fs" % (time.monotonic() - t))
@@ -211,10 +312,10 @@ def ensure_built(image, context, base):
         return False
     say("images: building %s (inputs %s)" % (image, want))
     t = time.monotonic()
-    res = subprocess.run(
+    res = run(
         ["docker", "build", "-q", "--build-arg", "BASE=%s" % base, "--label", "fleet.lab.inputs=%s" % want,
          "-t", image, os.path.join(HERE, "images", context)],
-        capture_output=True, text=True, env=dict(os.environ, DOCKER_BUILDKIT="0"),
+        check=False, timeout=LONG_TIMEOUT, env=dict(os.environ, DOCKER_BUILDKIT="0"),
     )
     if res.returncode != 0:
         die("building %s failed:\n%s" % (image, (res.stdout + res.stderr)[-3000:]))
@@ -270,7 +371,7 @@ def node_ready(name, image=IMAGE_NODE):
         probe = "systemctl is-system-running 2>/dev/null | grep -qE '^(running|degraded)$'"
     else:
         probe = "systemctl is-active -q docker && docker info --format '{{.ServerVersion}}' >/dev/null"
-    return run(["docker", "exec", name, "sh", "-c", probe], check=False).returncode == 0
+    return run(["docker", "exec", name, "sh", "-c", probe], check=False, timeout=PROBE_TIMEOUT).returncode == 0
 
 
 def parse_images(specs):
@@ -318,6 +419,46 @@ def ensure_inotify_limits():
             say("warning: cannot raise %s (%s); nodes may fail to boot beyond ~15" % (key.replace("/", "."), exc))
 
 
+HOST_KEYS = "/etc/ssh/ssh_host_*_key.pub"
+
+
+def known_hosts_path(lab):
+    """The lab's own known_hosts file (the inventory points ssh at it)."""
+    return os.path.join(STATE, "%s.known_hosts" % lab)
+
+
+def known_hosts_lines(keys, ips):
+    """known_hosts lines, one per host key of each node, for the address Ansible connects
+    to (ansible_host). keys: {node: text of its *.pub files ("type base64 comment" lines)},
+    read from the node itself."""
+    lines = []
+    for name in sorted(keys):
+        found = [line.split() for line in keys[name].splitlines() if line.strip()]
+        for parts in found or [[]]:
+            if len(parts) < 2 or not parts[0].startswith(("ssh-", "ecdsa-")):
+                die("node %s: %s holds no SSH public key: %r" % (name, HOST_KEYS, keys[name][:80]))
+            lines.append("%s %s %s" % (ips[name], parts[0], parts[1]))
+    return lines
+
+
+def node_host_key(name):
+    """The node's SSH host key, read over `docker exec` (not over the network, so no one
+    in between can answer for the node), once sshd is up with it."""
+    probe = "systemctl is-active -q ssh && cat %s" % HOST_KEYS
+    wait_until("node %s (sshd with its host key)" % name,
+               lambda: docker("exec", name, "sh", "-c", probe, check=False, timeout=PROBE_TIMEOUT).returncode == 0,
+               60)
+    return docker("exec", name, "sh", "-c", "cat %s" % HOST_KEYS).stdout.strip()
+
+
+def write_known_hosts(path, keys, ips):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as fh:
+        fh.write("# Generated by `lab/labctl.py up` from the nodes' own host keys.\n")
+        fh.write("\n".join(known_hosts_lines(keys, ips)) + "\n")
+    os.chmod(path, 0o644)
+
+
 def start_nodes(names, network, lab, pubkey=None, images=None):
     """Create (or keep) systemd+dockerd nodes; returns {name: ip}. Idempotent.
 
@@ -359,11 +500,14 @@ def load_image(image, nodes):
     if not todo:
         return
     with tempfile.NamedTemporaryFile(prefix="fleet-lab-img-", suffix=".tar") as tar:
-        docker("save", "-o", tar.name, image)
+        docker("save", "-o", tar.name, image, timeout=LONG_TIMEOUT)
         for node in todo:
             with open(tar.name, "rb") as fh:
-                res = subprocess.run(["docker", "exec", "-i", node, "docker", "load", "-q"], stdin=fh,
-                                     capture_output=True)
+                try:
+                    res = subprocess.run(["docker", "exec", "-i", node, "docker", "load", "-q"], stdin=fh,
+                                         capture_output=True, timeout=LONG_TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    die("loading %s into %s timed out after %ss" % (image, node, LONG_TIMEOUT))
             if res.returncode != 0:
                 die("loading %s into %s failed: %s" % (image, node, res.stderr.decode(errors="replace")))
 
@@ -382,7 +526,7 @@ def remove_labelled(lab):
     return len(ids), len(vols), len(nets)
 
 
-def start_standin(name, network, lab, jobs):
+def start_standin(name, network, lab, jobs, gwt_jobs=()):
     if docker("inspect", name, check=False).returncode != 0:
         cmd = ["run", "-d", "--name", name, "--network", network, "--label", "%s=%s" % (LABEL, lab),
                "-v", "%s:/opt/jenkins_standin.py:ro" % os.path.join(HERE, "jenkins_standin.py"),
@@ -390,12 +534,14 @@ def start_standin(name, network, lab, jobs):
                "--bind", "0.0.0.0", "--port", str(STANDIN_PORT)]
         for job in jobs:
             cmd += ["--job", job]
+        for job in gwt_jobs:
+            cmd += ["--gwt-job", job]
         docker(*cmd)
     ip = container_ip(name, network)
 
     def answers():
         probe = "import urllib.request as u; u.urlopen('http://127.0.0.1:%d/_standin/builds', timeout=2)" % STANDIN_PORT
-        return docker("exec", name, "python3", "-c", probe, check=False).returncode == 0
+        return docker("exec", name, "python3", "-c", probe, check=False, timeout=PROBE_TIMEOUT).returncode == 0
 
     wait_until("Jenkins stand-in", answers, 30)
     return "http://%s:%d" % (ip, STANDIN_PORT)
@@ -414,7 +560,7 @@ def lab_names(n_nodes, n_managers, prefix=""):
     return managers, workers
 
 
-def write_inventory(path, managers, workers, ips, key, registry_img, jenkins_url):
+def write_inventory(path, managers, workers, ips, key, registry_img, jenkins_url, known_hosts):
     def hosts(names):
         return "\n".join("            %s: {ansible_host: %s}" % (n, ips[n]) for n in names) or ""
 
@@ -429,6 +575,8 @@ def write_inventory(path, managers, workers, ips, key, registry_img, jenkins_url
         "    ansible_user: ops\n"
         "    ansible_become: true\n"
         "    ansible_ssh_private_key_file: %s\n"
+        "    # host keys are checked against the ones the lab read from its nodes\n"
+        "    ansible_ssh_common_args: -o UserKnownHostsFile=%s -o StrictHostKeyChecking=yes\n"
         "    docker_registry_image: %s\n"
         "    docker_registry_jenkins_url: %s\n"
         "  children:\n"
@@ -441,7 +589,7 @@ def write_inventory(path, managers, workers, ips, key, registry_img, jenkins_url
         "    registry:\n"
         "      hosts:\n"
         "        %s:\n"
-    ) % (key, registry_img, jenkins_url, hosts(managers), workers_block, managers[0])
+    ) % (key, known_hosts, registry_img, jenkins_url, hosts(managers), workers_block, managers[0])
     inv_dir = os.path.dirname(os.path.abspath(path))
     os.makedirs(inv_dir, exist_ok=True)
     lab_vars = os.path.join(ROOT, "inventory", "lab", "group_vars")
@@ -463,21 +611,25 @@ def cmd_up(args):
     t = time.monotonic()
     ips = start_nodes(names, args.network, args.name, pubkey=pub)
     say("nodes: up in %.1fs" % (time.monotonic() - t))
+    known_hosts = known_hosts_path(args.name)
+    write_known_hosts(known_hosts, {n: node_host_key(n) for n in names}, ips)
+    say("nodes: host keys recorded in %s" % os.path.relpath(known_hosts, ROOT))
     t = time.monotonic()
     load_image(IMAGE_APP, names)
     load_image(registry_img, managers[:1])
     say("nodes: images loaded in %.1fs" % (time.monotonic() - t))
-    jenkins = start_standin("%s-jenkins" % args.name, args.network, args.name, STANDIN_JOBS)
+    jenkins = start_standin("%s-jenkins" % args.name, args.network, args.name, STANDIN_JOBS, STANDIN_GWT_JOBS)
     say("jenkins stand-in: %s (jobs: %s)" % (jenkins, ", ".join(j.split("=")[0] for j in STANDIN_JOBS)))
-    write_inventory(args.inventory, managers, workers, ips, key, registry_img, jenkins)
+    write_inventory(args.inventory, managers, workers, ips, key, registry_img, jenkins, known_hosts)
     say("inventory: %s" % os.path.relpath(args.inventory, ROOT))
     say("lab up in %.1fs" % (time.monotonic() - t0))
 
 
 def cmd_down(args):
     counts = remove_labelled(args.name)
-    if os.path.exists(args.inventory):
-        os.remove(args.inventory)
+    for path in (args.inventory, known_hosts_path(args.name)):
+        if os.path.exists(path):
+            os.remove(path)
     say("lab down: removed %d containers, %d volumes, %d networks" % counts)
 
 
@@ -514,7 +666,8 @@ def cmd_load(args):
 
 
 def cmd_standin(args):
-    print(start_standin(args.container, args.network, args.lab, args.job or STANDIN_JOBS))
+    print(start_standin(args.container, args.network, args.lab, args.job or STANDIN_JOBS,
+                        args.gwt_job if args.gwt_job is not None else STANDIN_GWT_JOBS))
 
 
 def main(argv=None):
@@ -528,6 +681,8 @@ def main(argv=None):
         return sp
 
     add("engine", cmd_engine)
+    sp = add("engine-stop", cmd_engine_stop, help="stop the dockerd `engine` started, and only that one")
+    sp.add_argument("--wait", type=int, default=60, help="seconds to wait for it to exit")
     sp = add("images", cmd_images)
     sp.add_argument("--bare", action="store_true", help="also build %s (a node without Docker)" % IMAGE_BARE)
     for name, fn in (("up", cmd_up), ("down", cmd_down), ("status", cmd_status)):
@@ -556,6 +711,7 @@ def main(argv=None):
     sp.add_argument("--network", required=True)
     sp.add_argument("--container", required=True)
     sp.add_argument("--job", action="append", help="NAME=TOKEN (repeatable)")
+    sp.add_argument("--gwt-job", action="append", help="NAME=TOKEN, a Generic Webhook Trigger job (repeatable)")
     args = p.parse_args(argv)
     args.fn(args)
 

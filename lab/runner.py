@@ -61,5 +61,16 @@ def run_playbook(inventory, playbook, *extra, echo=False, env=None):
     return PlayResult(time.monotonic() - t, proc.returncode, "".join(lines))
 
 
+def run_ansible(inventory, pattern, *extra):
+    """Run an ad-hoc `ansible` command from the repository root; (seconds, rc, output)."""
+    cmd = ["ansible", "-i", inventory, pattern] + list(extra)
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_FORCE_COLOR="0",
+               ANSIBLE_NOCOLOR="1")
+    t = time.monotonic()
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          timeout=300)
+    return time.monotonic() - t, proc.returncode, proc.stdout
+
+
 def labctl(*args):
     subprocess.run([sys.executable, os.path.join(ROOT, "lab", "labctl.py")] + list(args), cwd=ROOT, check=True)

@@ -51,3 +51,15 @@ def test_label_values_are_strings(inventory):
     for host, hv in inventory["_meta"]["hostvars"].items():
         for key, value in (hv.get("swarm_node_labels") or {}).items():
             assert isinstance(value, str), (host, key, value)
+
+
+def test_registry_is_shown_with_tls_htpasswd_and_the_header_token(inventory):
+    """issue 11, item 4: the production example is the safe setup, nothing allowed insecure."""
+    mgr_a = inventory["_meta"]["hostvars"]["mgr-a"]
+    assert mgr_a["docker_registry_tls_cert"] and mgr_a["docker_registry_tls_key"] == "{{ vault_docker_registry_tls_key }}"
+    assert "PRIVATE KEY-----" in mgr_a["vault_docker_registry_tls_key"]
+    assert [u["name"] for u in mgr_a["docker_registry_htpasswd_users"]] == ["ci"]
+    assert mgr_a["vault_registry_ci_bcrypt"].startswith("$2b$")
+    assert mgr_a["docker_registry_jenkins_trigger"] == "generic-webhook"
+    assert mgr_a.get("docker_registry_allow_insecure", False) is False
+    assert mgr_a["docker_registry_bind_address"] != "0.0.0.0"

@@ -1,7 +1,7 @@
 """Tests for the Jenkins stand-in (lab/jenkins_standin.py), served for real on 127.0.0.1.
 
-The stand-in must answer like the Build Authorization Token Root plugin, because the
-registry role is tested against it and must work unchanged against a real Jenkins.
+The stand-in must answer like the Generic Webhook Trigger and Build Authorization Token
+Root plugins, because the registry role is tested against it and must work unchanged against a real Jenkins.
 """
 import http.client
 import json
@@ -18,6 +18,8 @@ import jenkins_standin  # noqa: E402
 
 JOBS = ["deploy-on-push=tok-1", "team/app-build=team tok/2", "no-token="]
 PARAM_JOBS = ["with-params=ptok"]
+# Generic Webhook Trigger jobs: two share a token (the plugin triggers both), one has none.
+GWT_JOBS = ["deploy-on-push=g-tok", "team/app-build=g-team", "also-g-tok=g-tok", "open-job="]
 # What a distribution 2.x registry POSTs for a manifest push (trimmed).
 ENVELOPE_TYPE = "application/vnd.docker.distribution.events.v1+json"
 PUSH_EVENTS = {"events": [{
@@ -32,7 +34,7 @@ class StandIn:
     """A stand-in serving on 127.0.0.1:<free port> in a thread."""
 
     def __init__(self, quiet_period=0.0):
-        self.jenkins = jenkins_standin.Jenkins(JOBS, PARAM_JOBS, quiet_period=quiet_period)
+        self.jenkins = jenkins_standin.Jenkins(JOBS, PARAM_JOBS, quiet_period=quiet_period, gwt_jobs=GWT_JOBS)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), jenkins_standin.make_handler(self.jenkins))
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
@@ -58,6 +60,11 @@ class StandIn:
             query["token"] = token
         query.update(extra or {})
         return self.request(method, "/buildByToken/%s?%s" % (kind, urlencode(query)), body=body, headers=headers)
+
+    def invoke(self, headers=None, query="", body=None, method="POST"):
+        status, _, raw = self.request(method, "/generic-webhook-trigger/invoke" + query, body=body,
+                                      headers=headers)
+        return status, json.loads(raw)
 
     def recorded(self, what):
         status, _, body = self.request("GET", "/_standin/" + what)
@@ -195,3 +202,67 @@ def test_reset_forgets_builds_and_requests(standin):
 def test_job_spec_without_token_separator_is_rejected():
     with pytest.raises(ValueError):
         jenkins_standin.Jenkins(["deploy-on-push"])
+
+
+# --------------------------------------------------------------------------- Generic Webhook Trigger
+
+
+@pytest.mark.parametrize("headers,query,where", [
+    ({"Authorization": "Bearer g-team"}, "", "authorization"),
+    ({"token": "g-team"}, "", "header"),
+    ({"X-Gitlab-Token": "g-team"}, "", "x-gitlab-token"),
+    ({}, "?token=g-team", "query"),
+    # the plugin's order: the query parameter wins over a header
+    ({"Authorization": "Bearer wrong"}, "?token=g-team", "query"),
+])
+def test_invoke_takes_the_token_where_the_plugin_does(standin, headers, query, where):
+    status, answer = standin.invoke(dict(headers, **{"Content-Type": ENVELOPE_TYPE}), query,
+                                    body=json.dumps(PUSH_EVENTS))
+    assert status == 200
+    assert answer == {"jobs": {"team/app-build": {"triggered": True, "id": 1, "url": "queue/item/1/"}},
+                      "message": "Triggered jobs."}
+    builds = standin.recorded("builds")
+    assert [(b["job"], b["trigger"]) for b in builds] == [("team/app-build", "generic-webhook")]
+    assert builds[0]["events"][0]["repository"] == "team/app"
+    req = standin.recorded("requests")[0]
+    assert (req["status"], req["token_given"], req["token_in"]) == (200, True, where)
+    assert "g-team" not in json.dumps(standin.recorded("requests"))  # tokens are never recorded
+
+
+def test_invoke_triggers_every_job_with_that_token(standin):
+    status, answer = standin.invoke({"Authorization": "Bearer g-tok"})
+    assert status == 200 and sorted(answer["jobs"]) == ["also-g-tok", "deploy-on-push"]
+    assert sorted(b["job"] for b in standin.recorded("builds")) == ["also-g-tok", "deploy-on-push"]
+
+
+@pytest.mark.parametrize("headers", [{"Authorization": "Bearer nope"}, {"token": "wrong"}])
+def test_invoke_with_an_unknown_token_is_404_and_queues_nothing(standin, headers):
+    status, answer = standin.invoke(headers)
+    assert status == 404
+    assert answer["jobs"] is None and answer["message"].startswith("Did not find any jobs with GenericTrigger")
+    assert standin.recorded("builds") == []
+    assert standin.recorded("requests")[0]["status"] == 404
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Basic Zm9vOmJhcg=="}, {"token": ""}])
+def test_invoke_without_token_triggers_only_jobs_without_one(standin, headers):
+    status, answer = standin.invoke(headers)
+    assert status == 200 and list(answer["jobs"]) == ["open-job"]
+    assert standin.recorded("requests")[0]["token_given"] is False
+
+
+def test_fail_answers_503_then_recovers(standin):
+    status, _, _ = standin.request("POST", "/_standin/fail?count=2")
+    assert status == 200
+    gwt = ("POST", "/generic-webhook-trigger/invoke", None, {"Authorization": "Bearer g-team"})
+    assert standin.request(*gwt)[0] == 503
+    assert standin.trigger("deploy-on-push", "tok-1")[0] == 503
+    assert standin.invoke({"Authorization": "Bearer g-team"})[0] == 200
+    assert [r["status"] for r in standin.recorded("requests")] == [503, 503, 200]
+    assert [b["job"] for b in standin.recorded("builds")] == ["team/app-build"]
+
+
+def test_log_lines_hide_query_tokens():
+    line = '"POST /buildByToken/build?job=team%2Fapp&token=s3cr3t HTTP/1.1" 201 -'
+    assert jenkins_standin.without_token(line) == '"POST /buildByToken/build?job=team%2Fapp&token=<hidden> HTTP/1.1" 201 -'
+    assert jenkins_standin.without_token("/x?token=a&b=c") == "/x?token=<hidden>&b=c"

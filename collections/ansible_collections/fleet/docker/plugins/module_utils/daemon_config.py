@@ -550,6 +550,67 @@ def loads_file(text, path):
     return data
 
 
+# --------------------------------------------------------------------------- redaction
+
+REDACTED = "<redacted>"
+# Key names whose values are secrets wherever they appear (log-opts splunk-token, ...).
+_SECRET_NAME = re.compile(r"(password|passwd|secret|token|credential|api-?key|private-?key)", re.IGNORECASE)
+# scheme://userinfo@ at the start of a string (proxies, registry mirrors, log URLs).
+_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/@?#\s]+)@")
+
+
+def check_secret_keys(secret_keys):
+    """Messages for malformed secret_keys entries (dotted key paths such as proxies.http-proxy)."""
+    return ["secret_keys: %r must be a key or a dotted key path (e.g. log-opts.splunk-token)" % (k,)
+            for k in secret_keys or [] if not isinstance(k, str) or not k or any(not p for p in k.split("."))]
+
+
+def redact(config, secret_keys=()):
+    """(copy of `config` fit to show, set of the secret strings it hid).
+
+    Hidden: the value under every dotted key path of `secret_keys` (user-declared), the
+    value of every key whose name says it is a secret (password, token, secret, credential,
+    api-key, private-key), and the userinfo of every URL (`http://user:pass@proxy:3128` is
+    shown as `http://user:<redacted>@proxy:3128`; a userinfo without `:` is hidden whole).
+    The second value lists the strings hidden, so a module can keep them out of the rest of
+    its output too (AnsibleModule.no_log_values).
+    """
+    paths = set(secret_keys or ())
+    secrets = set()
+
+    def leaves(value):
+        if isinstance(value, dict):
+            for v in value.values():
+                leaves(v)
+        elif isinstance(value, list):
+            for v in value:
+                leaves(v)
+        elif value is not None and not isinstance(value, bool):
+            secrets.add(str(value))
+
+    def hide_userinfo(match):
+        user, sep, password = match.group("userinfo").partition(":")
+        if sep:
+            secrets.add(password)
+            return "%s%s:%s@" % (match.group("scheme"), user, REDACTED)
+        secrets.add(user)
+        return "%s%s@" % (match.group("scheme"), REDACTED)
+
+    def walk(value, path):
+        if path and (".".join(path) in paths or _SECRET_NAME.search(path[-1])):
+            leaves(value)
+            return REDACTED
+        if isinstance(value, dict):
+            return {k: walk(v, path + [str(k)]) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v, path) for v in value]
+        if isinstance(value, str):
+            return _USERINFO.sub(hide_userinfo, value)
+        return value
+
+    return walk(config, []), {s for s in secrets if s}
+
+
 # --------------------------------------------------------------------------- versions
 
 

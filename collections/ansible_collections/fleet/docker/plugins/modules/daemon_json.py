@@ -72,6 +72,19 @@ options:
     description: Directory of per-registry certificates.
     type: path
     default: /etc/docker/certs.d
+  secret_keys:
+    description:
+      - Keys whose values are secrets, as top-level keys or dotted paths (C(log-opts.splunk-url)).
+        Their values are shown as C(<redacted>) in the diff and in RV(config), and kept out of the
+        rest of the module's output.
+      - Always redacted, whether listed or not - the userinfo of every URL (C(proxies) with
+        C(http://user:pass@proxy:3128) is shown as C(http://user:<redacted>@proxy:3128)) and the
+        value of every key whose name says it is a secret (password, token, secret, credential,
+        api-key, private-key).
+      - The file itself keeps the real values.
+    type: list
+    elements: str
+    default: []
 attributes:
   check_mode:
     support: full
@@ -141,7 +154,7 @@ validated_by:
   type: str
   sample: dockerd --validate
 config:
-  description: The full content of the file after this run.
+  description: The full content of the file after this run, with secret values shown as C(<redacted>) (see O(secret_keys)).
   returned: always
   type: dict
 managed_keys:
@@ -308,6 +321,7 @@ class DaemonJson(object):
         except dc.ConfigError as exc:
             module.fail_json(msg="refused before writing %s: %s" % (self.path, exc))
         self.errors.extend(dc.type_errors(desired))
+        self.errors.extend(dc.check_secret_keys(self.p["secret_keys"]))
 
         # 2. Current file, what we managed before, what is still pending.
         existed = os.path.exists(self.path)
@@ -322,6 +336,10 @@ class DaemonJson(object):
         previously_managed = (record or {}).get("managed_keys") or []
         new, managed = dc.merge(old, desired, previously_managed, self.p["replace"])
         new_text = dc.dumps(new)
+        # What the diff and the result show: secrets redacted, and kept out of the rest too.
+        shown_old, hidden_old = dc.redact(old, self.p["secret_keys"])
+        shown_new, hidden_new = dc.redact(new, self.p["secret_keys"])
+        module.no_log_values.update(hidden_old | hidden_new | dc.redact(self.p["config"], self.p["secret_keys"])[1])
         # A file that only differs in formatting is rewritten, but the daemon needs nothing.
         content_changed = new_text != old_text
 
@@ -391,14 +409,14 @@ class DaemonJson(object):
             backup_file=backup_file,
             previous_absent=not existed,
             validated_by=validated_by,
-            config=new,
+            config=shown_new,
             managed_keys=managed,
             path=self.path,
             ca_certs_written=[n for n, _d, _t in ca_todo],
             ansible_facts={"fleet_docker_host": facts},
         )
         if module._diff:
-            result["diff"] = dict(before=old_text if existed else "", after=new_text,
+            result["diff"] = dict(before=dc.dumps(shown_old) if existed else "", after=dc.dumps(shown_new),
                                   before_header=self.path, after_header=self.path)
         module.exit_json(**result)
 
@@ -414,6 +432,7 @@ def main():
             docker_socket=dict(type="path", default="/var/run/docker.sock"),
             registry_ca_certs=dict(type="dict", default={}),
             certs_dir=dict(type="path", default="/etc/docker/certs.d"),
+            secret_keys=dict(type="list", elements="str", default=[], no_log=False),
         ),
         supports_check_mode=True,
     )

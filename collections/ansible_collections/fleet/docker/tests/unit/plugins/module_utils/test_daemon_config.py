@@ -409,3 +409,39 @@ def test_daemon_errors_keeps_the_reason_once():
 
 def test_daemon_errors_falls_back_to_tail():
     assert dc.daemon_errors("a\nb\nc\nd\n") == ["b", "c", "d"]
+
+
+# --------------------------------------------------------------------------- redaction (issue 11, item 3)
+
+
+@pytest.mark.parametrize("config,secret_keys,shown,hidden", [
+    # proxies with userinfo: the password goes, user and host stay
+    ({"proxies": {"http-proxy": "http://ops:Pr0xy-pass@proxy.lab:3128", "no-proxy": "localhost"}}, [],
+     {"proxies": {"http-proxy": "http://ops:<redacted>@proxy.lab:3128", "no-proxy": "localhost"}}, {"Pr0xy-pass"}),
+    # a userinfo without ':' is a token as a whole
+    ({"registry-mirrors": ["https://tok3n@mirror.lab"]}, [],
+     {"registry-mirrors": ["https://<redacted>@mirror.lab"]}, {"tok3n"}),
+    # key names that say secret, wherever they are
+    ({"log-driver": "splunk", "log-opts": {"splunk-token": "abc-123", "splunk-url": "https://s:8088"}}, [],
+     {"log-driver": "splunk", "log-opts": {"splunk-token": "<redacted>", "splunk-url": "https://s:8088"}},
+     {"abc-123"}),
+    # user-declared: a top-level key and a dotted path, whatever their type
+    ({"labels": ["owner=x"], "log-opts": {"tag": "t0p", "max-file": "3"}}, ["labels", "log-opts.tag"],
+     {"labels": "<redacted>", "log-opts": {"tag": "<redacted>", "max-file": "3"}}, {"owner=x", "t0p"}),
+    # nothing secret: unchanged, nothing hidden
+    ({"debug": True, "insecure-registries": ["r:5000"], "proxies": {"https-proxy": "http://proxy:3128"}}, [],
+     {"debug": True, "insecure-registries": ["r:5000"], "proxies": {"https-proxy": "http://proxy:3128"}}, set()),
+])
+def test_redact(config, secret_keys, shown, hidden):
+    before = json.dumps(config, sort_keys=True)
+    got, secrets = dc.redact(config, secret_keys)
+    assert got == shown
+    assert secrets == hidden
+    assert json.dumps(config, sort_keys=True) == before  # the input is not modified
+    for secret in hidden:
+        assert secret not in dc.dumps(got)
+
+
+@pytest.mark.parametrize("keys,bad", [(["proxies", "log-opts.tag"], 0), ([""], 1), (["a..b", ".x"], 2), ([3], 1)])
+def test_check_secret_keys(keys, bad):
+    assert len(dc.check_secret_keys(keys)) == bad

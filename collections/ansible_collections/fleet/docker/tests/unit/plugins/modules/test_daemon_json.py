@@ -179,3 +179,27 @@ def test_registry_ca_certs(run, tmp_path):
     assert ca.read_text() == pem + "\n"
     again = run(BASE, registry_ca_certs={"registry.lab:5000": pem})
     assert again["ca_certs_written"] == []
+
+
+def test_secrets_are_redacted_in_diff_and_result_but_written(run, tmp_path, capsys):
+    """issue 11, item 3: proxies with userinfo and user-declared secret keys."""
+    (tmp_path / "daemon.json").write_text('{"proxies": {"http-proxy": "http://ops:0ld-Pass@proxy:3128"}}\n')
+    config = dict(BASE, proxies={"http-proxy": "http://ops:N3w-Pass@proxy:3128", "no-proxy": "*"},
+                  **{"log-opts": {"max-file": 3, "tag": "t4g-secret"}})
+    res = run(config, diff=True, secret_keys=["log-opts.tag"])
+    text = json.dumps(res)
+    for secret in ("0ld-Pass", "N3w-Pass", "t4g-secret"):
+        assert secret not in text  # diff, config, invocation: nowhere
+    assert res["config"]["proxies"]["http-proxy"] == "http://ops:<redacted>@proxy:3128"
+    assert res["config"]["log-opts"] == {"max-file": "3", "tag": "<redacted>"}
+    assert '"http-proxy": "http://ops:<redacted>@proxy:3128"' in res["diff"]["before"]
+    assert '"tag": "<redacted>"' in res["diff"]["after"] and '"max-file": "3"' in res["diff"]["after"]
+    written = json.loads((tmp_path / "daemon.json").read_text())
+    assert written["proxies"]["http-proxy"] == "http://ops:N3w-Pass@proxy:3128"
+    assert written["log-opts"]["tag"] == "t4g-secret"
+
+
+def test_malformed_secret_keys_are_refused(run, tmp_path):
+    res = run(BASE, secret_keys=["log-opts..tag"])
+    assert res["failed"] and "secret_keys" in res["msg"]
+    assert _files(tmp_path) == []
