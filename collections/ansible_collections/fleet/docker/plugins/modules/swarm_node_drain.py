@@ -28,9 +28,9 @@ description:
   - Run it on a manager that is not the node itself (C(delegate_to)), since the node may go away next.
 extends_documentation_fragment:
   - fleet.docker.engine.swarm_manager
-  - community.docker.docker.api_documentation
-  - community.docker.attributes
-  - community.docker.attributes.actiongroup_docker
+  - fleet.docker.engine.api
+  - fleet.docker.engine.attributes
+  - fleet.docker.engine.actiongroup_swarm
 options:
   node:
     description: NodeID (preferred) or hostname of the node. A hostname must match exactly one live node.
