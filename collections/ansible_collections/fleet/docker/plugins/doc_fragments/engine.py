@@ -16,6 +16,19 @@ options:
     description: Path of the engine's unix socket.
     type: path
     default: /var/run/docker.sock
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+"""
+
+    # Modules that return ansible_facts (they state `facts: support` themselves).
+    FACTS = r"""
+options: {}
+attributes:
+  facts:
+    description: Action returns an C(ansible_facts) dictionary that will update existing host facts.
 """
 
     # Modules that run on a swarm manager through the collection's Engine API client.

@@ -93,7 +93,7 @@ def parse_docker_host(docker_host):
                          "(for ssh:// forward the socket, e.g. ssh -L)" % value)
     rest = rest.rstrip("/")
     if rest.startswith("["):
-        host, _, port = rest[1:].partition("]")
+        host, port = rest[1:].partition("]")[::2]
         port = port.lstrip(":")
     elif rest.count(":") == 1:
         host, port = rest.split(":")
@@ -211,7 +211,7 @@ class EngineClient(object):
         return resp.status, payload
 
     def call_json(self, method, pathfmt, *args, **kwargs):
-        _, payload = self.request(method, pathfmt, *args, **kwargs)
+        payload = self.request(method, pathfmt, *args, **kwargs)[1]
         if not payload.strip():
             return None
         try:
@@ -241,7 +241,7 @@ class LocalEngine(EngineClient):
 
     def get(self, path):
         """Parsed JSON of GET path (the path is used as given)."""
-        _, payload = self.request("GET", path.replace("{", "{{").replace("}", "}}"))
+        payload = self.request("GET", path.replace("{", "{{").replace("}", "}}"))[1]
         return json.loads(payload.decode("utf-8"))
 
     def info(self):
@@ -305,7 +305,7 @@ def ipv4_addresses(run_command):
     run_command is AnsibleModule.run_command (kept injectable for tests).
     """
     default_dev = None
-    rc, out, _ = run_command(["ip", "-j", "-4", "route", "show", "default"])
+    rc, out = run_command(["ip", "-j", "-4", "route", "show", "default"])[:2]
     if rc == 0 and out.strip():
         try:
             routes = json.loads(out)
@@ -314,7 +314,7 @@ def ipv4_addresses(run_command):
         except ValueError:
             pass
     addrs, default_ip = [], ""
-    rc, out, _ = run_command(["ip", "-j", "-4", "addr", "show"])
+    rc, out = run_command(["ip", "-j", "-4", "addr", "show"])[:2]
     if rc == 0 and out.strip():
         try:
             for link in json.loads(out):

@@ -361,13 +361,16 @@ def update_node_with_retry(inspect, update, node_id, mutate, attempts=5, delay=0
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback
 
-from ansible_collections.fleet.docker.plugins.module_utils.engine import (  # noqa: F401 (APIError, NotFound: for modules)
+from ansible_collections.fleet.docker.plugins.module_utils.engine import (
     DEFAULT_HOST,
     APIError,
     EngineClient,
     EngineUnavailable,
     NotFound,
 )
+
+#: What the module bodies import from here: APIError (the engine answered an error), NotFound (404).
+ENGINE_ERRORS = (APIError, NotFound)
 
 
 def connection_argument_spec():

@@ -42,7 +42,7 @@ options:
     type: dict
     default: {}
 author:
-  - fleet maintainers
+  - fleet maintainers (@fleet)
 """
 
 EXAMPLES = r"""

@@ -79,7 +79,7 @@ attributes:
   idempotent:
     support: full
 author:
-  - fleet maintainers
+  - fleet maintainers (@fleet)
 """
 
 EXAMPLES = r"""

@@ -84,7 +84,7 @@ attributes:
   idempotent:
     support: full
 author:
-  - fleet maintainers
+  - fleet maintainers (@fleet)
 """
 
 EXAMPLES = r"""
@@ -148,7 +148,7 @@ managers_after:
   returned: always
   type: int
 quorum:
-  description: The quorum check of the demotions (see M(fleet.docker.swarm_cluster_info) RV(simulation)).
+  description: The quorum check of the demotions (see M(fleet.docker.swarm_cluster_info) RV(fleet.docker.swarm_cluster_info#module:simulation)).
   returned: when nodes are demoted
   type: dict
   sample:
@@ -384,7 +384,7 @@ def main():
                 labels=dict(type="dict"),
             )),
             leaving=dict(type="list", elements="str", default=[]),
-            labels_owner_key=dict(type="str", default="fleet.docker.owned-labels"),
+            labels_owner_key=dict(type="str", default="fleet.docker.owned-labels", no_log=False),
             wait=dict(type="bool", default=True),
             wait_timeout=dict(type="int", default=90),
         ),

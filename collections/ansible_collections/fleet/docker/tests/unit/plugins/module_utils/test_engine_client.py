@@ -205,15 +205,14 @@ def _write(tmp_path, stem, key, cert):
 @pytest.fixture
 def tls_engine(tmp_path):
     """A TLS daemon stand-in on 127.0.0.1 with a certificate for `localhost` that requires client certificates."""
-    pytest.importorskip("cryptography")
     ca_key, ca = _cert("fleet test CA", ca=True)
-    ca_path, _ = _write(tmp_path, "ca", ca_key, ca)
+    ca_path = _write(tmp_path, "ca", ca_key, ca)[0]
     s_key, s_cert = _cert("localhost", ca_key, ca.subject)
     server_cert, server_key = _write(tmp_path, "server", s_key, s_cert)
     c_key, c_cert = _cert("operator", ca_key, ca.subject)
     client_cert, client_key = _write(tmp_path, "client", c_key, c_cert)
     other_key, other = _cert("other CA", ca=True)
-    other_ca, _ = _write(tmp_path, "other", other_key, other)
+    other_ca = _write(tmp_path, "other", other_key, other)[0]
 
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(server_cert, server_key)
@@ -326,4 +325,3 @@ def test_docker_cert_path_fills_unset_tls_files(tmp_path):
     assert opts["ca_path"] == os.path.join(str(tmp_path), "ca.pem")
     assert opts["client_cert"] == "/mine.pem"
     assert opts["client_key"] == os.path.join(str(tmp_path), "key.pem")
-
