@@ -59,6 +59,9 @@ sanity: venv  ## ansible-test sanity (every test) + units for the collection, co
 collection: venv  ## build the collection tarball, install it into a fresh path, ansible-doc every module from it
 	.ci/collection-check.sh
 
+matrix-current: venv images  ## controller matrix, current leg: ansible 14 on Python 3.13 (trixie container) against a 3-node lab mtx-lab
+	python3 lab/matrix.py
+
 molecule: venv images  ## every Molecule scenario (SCENARIOS=... to pick)
 	@for s in $(SCENARIOS); do \
 	  start=$$(date +%s); \
@@ -69,7 +72,7 @@ molecule: venv images  ## every Molecule scenario (SCENARIOS=... to pick)
 e2e: venv images  ## demo lab end to end over SSH: site.yml twice (second must be changed=0), push, teardown
 	python3 lab/e2e.py
 
-test: lint unit sanity collection molecule e2e  ## what CI runs: lint + unit + ansible-test + tarball + Molecule + lab end to end
+test: lint unit sanity collection molecule e2e matrix-current  ## what CI runs: lint + unit + ansible-test + tarball + Molecule + lab end to end + current-controller leg
 
 bench: venv images  ## print converge / no-op / removal figures for LAB_NODES nodes
 	python3 lab/bench.py --nodes $(LAB_NODES)

@@ -196,7 +196,9 @@ def inside_main():
         roles = sorted(d for d in os.listdir("roles") if os.path.isdir(os.path.join("roles", d, "meta")))
         out_roles = run(["ansible-doc", "-t", "role", "-r", "roles"] + roles, capture=True, env=env)
         missing += [r for r in roles if not re.search(r"^> ROLE:? \*?%s\*? " % re.escape(r), out_roles.stdout, re.M)]
-        errors = [line for line in (out.stderr + out_roles.stderr).splitlines() if "ERROR" in line or "WARNING" in line]
+        # (ansible-core 2.21 warns about its own internal _protomatter collection: not ours)
+        errors = [line for line in (out.stderr + out_roles.stderr).splitlines()
+                  if "ERROR" in line or ("WARNING" in line and "_protomatter" not in line)]
         if missing or errors:
             raise SystemExit("matrix: ansible-doc did not render %s: %s" % (missing, errors))
         return "%d modules, %d roles" % (len(modules), len(roles))

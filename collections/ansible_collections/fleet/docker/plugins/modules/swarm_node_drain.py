@@ -148,7 +148,7 @@ waited:
   returned: success
   type: float
 quorum:
-  description: The quorum check's result (see M(fleet.docker.swarm_cluster_info) RV(fleet.docker.swarm_cluster_info#module:simulation)), when it ran.
+  description: The quorum check's result (see RV(fleet.docker.swarm_cluster_info#module:simulation)), when it ran.
   returned: when the node is a manager and the check ran
   type: dict
 """

@@ -148,7 +148,7 @@ managers_after:
   returned: always
   type: int
 quorum:
-  description: The quorum check of the demotions (see M(fleet.docker.swarm_cluster_info) RV(fleet.docker.swarm_cluster_info#module:simulation)).
+  description: The quorum check of the demotions (see RV(fleet.docker.swarm_cluster_info#module:simulation)).
   returned: when nodes are demoted
   type: dict
   sample:
