@@ -51,10 +51,13 @@ lint: venv  ## yamllint + ansible-lint (production profile) + ruff (Python)
 unit: venv  ## pytest: module logic, lab tool, Jenkins stand-in
 	pytest -q collections/ansible_collections/fleet/docker/tests/unit lab/tests
 
-.PHONY: sanity collection matrix-current
+.PHONY: sanity sanity-current collection matrix-current
 sanity: venv  ## ansible-test sanity (every test) + units for the collection, community.docker beside it
 	.ci/ansible-test.sh sanity
 	.ci/ansible-test.sh units
+
+sanity-current: venv images  ## ansible-test sanity + units with ansible-core 2.21 / Python 3.13 in a trixie container (~12 min, not in make test)
+	python3 lab/matrix.py --ansible-test
 
 collection: venv  ## build the collection tarball, install it into a fresh path, ansible-doc every module from it
 	.ci/collection-check.sh

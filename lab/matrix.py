@@ -16,6 +16,11 @@ controller runs in a container of the lab's trixie image (Python 3.13):
      module and role, site.yml, site.yml again (changed=0), the removal runbook for one
      worker, checked against `docker node ls` on the manager.
 
+`lab/matrix.py --ansible-test` instead runs `ansible-test sanity` and `units` of the
+collection (.ci/ansible-test.sh) with ansible-core 2.21 in such a controller, no lab: the
+host also downloads the wheels ansible-test's own sanity/unit venvs install (its pinned
+requirement files, for Python PY) and the controller's pip reads only those.
+
 Prints each step's figures and the versions it ran; exits non-zero at the first failure.
 MATRIX_KEEP=1 keeps the lab and the controller for debugging.
 """
@@ -95,19 +100,21 @@ def controller_image():
     return "built"
 
 
-def copy_project():
+def copy_project(container=CONTROLLER, lab_state=True):
     """The working tree (no venv, no git, no other labs' state) into the controller at ROOT."""
     excludes = ["--exclude=./.venv", "--exclude=./.git", "--exclude=./lab/.state", "--exclude=*/__pycache__",
                 "--exclude=./collections/ansible_collections/fleet/docker/tests/output"]
     tar = subprocess.Popen(["tar", "-C", ROOT] + excludes + ["-cf", "-", "."], stdout=subprocess.PIPE)
-    run(["docker", "exec", "-i", CONTROLLER, "sh", "-c", "mkdir -p %s && tar -C %s -xf -" % (ROOT, ROOT)],
+    run(["docker", "exec", "-i", container, "sh", "-c", "mkdir -p %s && tar -C %s -xf -" % (ROOT, ROOT)],
         stdin=tar.stdout, capture=True)
     if tar.wait() != 0:
         raise SystemExit("matrix: tar of the project failed")
+    if not lab_state:
+        return
     # the lab's key and inventory (paths as written into the inventory)
     tar = subprocess.Popen(["tar", "-C", ROOT, "-cf", "-", "lab/.state/id_ed25519", "lab/.state/id_ed25519.pub",
                             os.path.relpath(STATE, ROOT)], stdout=subprocess.PIPE)
-    run(["docker", "exec", "-i", CONTROLLER, "tar", "-C", ROOT, "-xf", "-"], stdin=tar.stdout, capture=True)
+    run(["docker", "exec", "-i", container, "tar", "-C", ROOT, "-xf", "-"], stdin=tar.stdout, capture=True)
     tar.wait()
 
 
@@ -149,7 +156,100 @@ def host_main():
     say("current leg passed in %.0fs" % (time.monotonic() - _T0))
 
 
+def ansible_test_wheels():
+    """Wheels for ansible-test's pinned sanity/unit requirements (read from the ansible-core wheel)."""
+    import glob
+    import zipfile
+
+    core = sorted(glob.glob(os.path.join(WHEELS, "ansible_core-*.whl")))
+    if not core:
+        raise SystemExit("matrix: no ansible-core wheel in %s" % WHEELS)
+    target = WHEELS + "-ansible-test"
+    os.makedirs(target, exist_ok=True)
+    tmp = os.path.join(target, ".requirements")
+    os.makedirs(tmp, exist_ok=True)
+    pip_version = ""
+    with zipfile.ZipFile(core[-1]) as whl:
+        for name in whl.namelist():
+            base = os.path.basename(name)
+            if name.startswith("ansible_test/_data/requirements/") and base.endswith(".txt") \
+                    and (base.startswith("sanity.") or base in ("units.txt", "ansible.txt", "ansible-test.txt")) \
+                    and base != "sanity.pslint.txt":
+                with open(os.path.join(tmp, base), "wb") as fh:
+                    fh.write(whl.read(name))
+            elif name == "ansible_test/_internal/python_requirements.py":
+                found = re.search(r"pip='([0-9.]+)'", whl.read(name).decode())
+                pip_version = found.group(1) if found else ""
+    got = []
+    for req in sorted(os.listdir(tmp)):
+        base = [sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check", "--python-version", PY,
+                "--only-binary=:all:", "--platform", "manylinux2014_x86_64", "--platform", "manylinux_2_17_x86_64",
+                "--platform", "manylinux_2_28_x86_64", "-d", target, "-r", os.path.join(tmp, req)]
+        if run(base + ["--no-index", "--find-links", target], check=False, capture=True).returncode != 0:
+            run(base, capture=True)
+            got.append(req)
+    extra = ["pip==" + pip_version] if pip_version else ["pip"]
+    extra += ["cryptography"]  # tests/unit/requirements.txt
+    base = [sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check", "--python-version", PY,
+            "--only-binary=:all:", "--platform", "manylinux2014_x86_64", "--platform", "manylinux_2_17_x86_64", "-d",
+            target] + extra
+    if run(base + ["--no-index", "--find-links", target], check=False, capture=True).returncode != 0:
+        run(base, capture=True)
+    return "%s (%s)" % (target, "downloaded for " + ", ".join(got) if got else "cache")
+
+
+def ansible_test_main():
+    """ansible-test sanity + units with the current ansible-core in a controller container (no lab)."""
+    name = CONTROLLER + "-at"
+    try:
+        say("wheels: %s" % wheels())
+        say("ansible-test wheels: %s" % ansible_test_wheels())
+        say("controller image: %s" % controller_image())
+        run(["docker", "rm", "-f", name], check=False, capture=True)
+        run(["docker", "run", "-d", "--name", name, "--label", "fleet.lab=%s" % LAB, "-v", "%s:/wheels:ro" % WHEELS,
+             "-v", "%s-ansible-test:/wheels-at:ro" % WHEELS, IMAGE_CONTROLLER, "sleep", "infinity"], capture=True)
+        copy_project(name, lab_state=False)
+        res = subprocess.run(["docker", "exec", "-w", ROOT, name, "python3", "lab/matrix.py", "--inside-ansible-test"],
+                             text=True)
+        if res.returncode != 0:
+            raise SystemExit("matrix: ansible-test on the current controller FAILED")
+    finally:
+        if os.environ.get("MATRIX_KEEP") != "1":
+            run(["docker", "rm", "-f", name], check=False, capture=True)
+    say("ansible-test on the current controller passed in %.0fs" % (time.monotonic() - _T0))
+
+
 # --------------------------------------------------------------------------- controller side
+
+
+def install_venv():
+    run(["python3", "-m", "venv", VENV], capture=True)
+    # --no-compile: byte-compiling the bundle's ~100 collections would double the install time
+    run([VENV + "/bin/pip", "install", "-q", "--no-compile", "--disable-pip-version-check", "--no-index", "--find-links",
+         "/wheels", ANSIBLE] + EXTRA, capture=True)
+    out = run([VENV + "/bin/python", "-c", "import ansible, sys; from importlib.metadata import version; "
+               "print('Python %d.%d.%d' % sys.version_info[:3], 'ansible', version('ansible'), "
+               "'ansible-core', ansible.__version__)"], capture=True).stdout.strip()
+    cd = json.load(open(os.path.join(VENV, "lib", "python" + PY, "site-packages", "ansible_collections",
+                                     "community", "docker", "MANIFEST.json")))["collection_info"]["version"]
+    return "%s community.docker %s" % (out, cd)
+
+
+def inside_ansible_test():
+    t = time.monotonic()
+    say("venv from the wheels (offline): %s in %.1fs" % (install_venv(), time.monotonic() - t))
+    # ansible-test's own venvs: pip reads only the wheels the host downloaded (no index here)
+    with open("/etc/pip.conf", "w") as fh:
+        fh.write("[global]\nno-index = true\nfind-links = /wheels-at\n")
+    env = dict(os.environ, PATH=VENV + "/bin:" + os.environ["PATH"])
+    for what in ("sanity", "units"):
+        t = time.monotonic()
+        res = subprocess.run([".ci/ansible-test.sh", what], env=env, text=True, capture_output=True)
+        tail = [line for line in res.stdout.splitlines() if line.startswith(("ERROR", "FATAL", "ansible-test "))]
+        if res.returncode != 0:
+            print(res.stdout[-8000:] + res.stderr[-4000:])
+            raise SystemExit("matrix: ansible-test %s failed" % what)
+        say("ansible-test %-6s %6.1fs  %s" % (what, time.monotonic() - t, tail[-1] if tail else "ok"))
 
 
 def inside_main():
@@ -163,18 +263,6 @@ def inside_main():
         t = time.monotonic()
         detail = fn()
         say("%-44s %6.1fs  %s" % (title, time.monotonic() - t, detail or "ok"))
-
-    def install():
-        run(["python3", "-m", "venv", VENV], capture=True)
-        # --no-compile: byte-compiling the bundle's ~100 collections would double the install time
-        run([VENV + "/bin/pip", "install", "-q", "--no-compile", "--disable-pip-version-check", "--no-index", "--find-links",
-             "/wheels", ANSIBLE] + EXTRA, capture=True)
-        out = run([VENV + "/bin/python", "-c", "import ansible, sys; from importlib.metadata import version; "
-                   "print('Python %d.%d.%d' % sys.version_info[:3], 'ansible', version('ansible'), "
-                   "'ansible-core', ansible.__version__)"], capture=True).stdout.strip()
-        cd = json.load(open(os.path.join(VENV, "lib", "python" + PY, "site-packages", "ansible_collections",
-                                         "community", "docker", "MANIFEST.json")))["collection_info"]["version"]
-        return "%s community.docker %s" % (out, cd)
 
     def units():
         res = run(["pytest", "-q", "-p", "no:cacheprovider", "collections/ansible_collections/fleet/docker/tests/unit",
@@ -215,7 +303,7 @@ def inside_main():
             return "tasks=%d changed=%d" % (res.tasks, res.total("changed"))
         step(title, go)
 
-    step("venv from the wheels (offline)", install)
+    step("venv from the wheels (offline)", install_venv)
     step("unit tests", units)
     step("ansible-doc of every module and role", docs)
     playbook("site.yml: converge", "site.yml")
@@ -239,5 +327,9 @@ def inside_main():
 if __name__ == "__main__":
     if "--inside" in sys.argv:
         inside_main()
+    elif "--inside-ansible-test" in sys.argv:
+        inside_ansible_test()
+    elif "--ansible-test" in sys.argv:
+        ansible_test_main()
     else:
         host_main()
