@@ -180,6 +180,16 @@ def ansible_test_wheels():
             elif name == "ansible_test/_internal/python_requirements.py":
                 found = re.search(r"pip='([0-9.]+)'", whl.read(name).decode())
                 pip_version = found.group(1) if found else ""
+    # a stamp of the requirement files whose wheels are all here skips ~10 pip resolutions
+    import hashlib
+
+    digest = hashlib.sha256(("pip==%s\n" % pip_version).encode())
+    for req in sorted(os.listdir(tmp)):
+        with open(os.path.join(tmp, req), "rb") as fh:
+            digest.update(req.encode() + b"\0" + fh.read())
+    stamp = os.path.join(target, ".complete")
+    if os.path.exists(stamp) and open(stamp).read().strip() == digest.hexdigest():
+        return "%s (cache)" % target
     got = []
     for req in sorted(os.listdir(tmp)):
         base = [sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check", "--python-version", PY,
@@ -195,6 +205,8 @@ def ansible_test_wheels():
             target] + extra
     if run(base + ["--no-index", "--find-links", target], check=False, capture=True).returncode != 0:
         run(base, capture=True)
+    with open(stamp, "w") as fh:
+        fh.write(digest.hexdigest() + "\n")
     return "%s (%s)" % (target, "downloaded for " + ", ".join(got) if got else "cache")
 
 
