@@ -56,7 +56,7 @@ sanity: venv  ## ansible-test sanity (every test) + units for the collection, co
 	.ci/ansible-test.sh sanity
 	.ci/ansible-test.sh units
 
-sanity-current: venv images  ## ansible-test sanity + units with ansible-core 2.21 / Python 3.13 in a trixie container (~12 min, not in make test)
+sanity-current: venv images  ## ansible-test sanity + units with ansible-core 2.21 / Python 3.13 in a trixie container (~17 min here, not in make test)
 	python3 lab/matrix.py --ansible-test
 
 collection: venv  ## build the collection tarball, install it into a fresh path, ansible-doc every module from it
