@@ -13,8 +13,8 @@ an engine:
   5. Labels with ownership        parse_owned(), label_problems(), plan_labels()
   6. Roles                        plan_roles(), with_promotions()
   7. Node spec updates            update_node_with_retry()  (version + retry, API-agnostic)
-  8. Client                       SwarmClient (community.docker's AnsibleDockerClient:
-                                  docker_host/TLS options, no Docker SDK needed)
+  8. Client                       SwarmClient (AnsibleModule + engine.EngineClient:
+                                  docker_host/TLS options, no Docker SDK, no other collection)
 
 Everything acts on NodeIDs. Hostnames repeat (a node that rejoins gets a new ID and
 the old one stays listed as Down), so they are only accepted as a convenience where
@@ -359,32 +359,99 @@ def update_node_with_retry(inspect, update, node_id, mutate, attempts=5, delay=0
 
 # --------------------------------------------------------------------------- 8. client
 
-try:
-    from ansible_collections.community.docker.plugins.module_utils.common_api import AnsibleDockerClient
-    from ansible_collections.community.docker.plugins.module_utils._api.errors import APIError, NotFound
+from ansible.module_utils.basic import AnsibleModule, env_fallback
 
-    HAS_COMMUNITY_DOCKER = True
-except ImportError:  # pragma: no cover - the pure functions above still import
-    HAS_COMMUNITY_DOCKER = False
-    AnsibleDockerClient = object
+from ansible_collections.fleet.docker.plugins.module_utils.engine import (
+    DEFAULT_HOST,
+    APIError,
+    EngineClient,
+    EngineUnavailable,
+    NotFound,
+)
 
-    class APIError(Exception):
-        pass
+#: What the module bodies import from here: APIError (the engine answered an error), NotFound (404).
+ENGINE_ERRORS = (APIError, NotFound)
 
-    class NotFound(APIError):
-        pass
+
+def connection_argument_spec():
+    """The Engine connection options (doc fragment fleet.docker.engine.api), as community.docker names them."""
+    return dict(
+        docker_host=dict(type="str", default=DEFAULT_HOST, aliases=["docker_url"],
+                         fallback=(env_fallback, ["DOCKER_HOST"])),
+        tls_hostname=dict(type="str", fallback=(env_fallback, ["DOCKER_TLS_HOSTNAME"])),
+        api_version=dict(type="str", default="auto", aliases=["docker_api_version"],
+                         fallback=(env_fallback, ["DOCKER_API_VERSION"])),
+        timeout=dict(type="int", default=60, fallback=(env_fallback, ["DOCKER_TIMEOUT"])),
+        ca_path=dict(type="path", aliases=["ca_cert", "tls_ca_cert", "cacert_path"]),
+        client_cert=dict(type="path", aliases=["tls_client_cert", "cert_path"]),
+        client_key=dict(type="path", aliases=["tls_client_key", "key_path"]),
+        tls=dict(type="bool", default=False, fallback=(env_fallback, ["DOCKER_TLS"])),
+        validate_certs=dict(type="bool", default=False, aliases=["tls_verify"],
+                            fallback=(env_fallback, ["DOCKER_TLS_VERIFY"])),
+    )
+
+
+def client_options(params, environ=None):
+    """EngineClient keyword arguments from module params (DOCKER_CERT_PATH fills unset TLS files)."""
+    import os
+
+    environ = os.environ if environ is None else environ
+    opts = dict((k, params.get(k)) for k in ("docker_host", "tls_hostname", "api_version", "timeout", "ca_path",
+                                             "client_cert", "client_key", "tls", "validate_certs"))
+    cert_dir = environ.get("DOCKER_CERT_PATH")
+    if cert_dir:
+        for key, name in (("ca_path", "ca.pem"), ("client_cert", "cert.pem"), ("client_key", "key.pem")):
+            if not opts[key] and os.path.exists(os.path.join(cert_dir, name)):
+                opts[key] = os.path.join(cert_dir, name)
+    return opts
 
 
 class SwarmUnavailable(Exception):
     """The engine answered but cannot serve swarm data (no leader, not a manager)."""
 
 
-class SwarmClient(AnsibleDockerClient):
-    """community.docker's API client (docker_host, TLS, timeout options) plus swarm calls.
+class SwarmClient(object):
+    """An AnsibleModule plus the collection's Engine API client (module_utils/engine.py) and swarm calls.
 
-    Modules build it like AnsibleDockerClient (argument_spec, supports_check_mode, ...)
-    and get the common Docker connection options merged into theirs.
+    Modules build it like an AnsibleModule (argument_spec, supports_check_mode,
+    required_if, ...); the Engine connection options (docker_host, TLS, timeout) are
+    merged into their argument_spec. No Docker SDK and no other collection is needed.
     """
+
+    def __init__(self, argument_spec=None, supports_check_mode=False, **kwargs):
+        spec = connection_argument_spec()
+        spec.update(argument_spec or {})
+        self.module = AnsibleModule(argument_spec=spec, supports_check_mode=supports_check_mode, **kwargs)
+        try:
+            self.api = EngineClient(**client_options(self.module.params))
+        except (ValueError, OSError) as exc:
+            self.fail("cannot set up the Docker API client for %s: %s" % (self.module.params["docker_host"], exc))
+
+    @property
+    def check_mode(self):
+        return self.module.check_mode
+
+    def fail(self, msg, **kwargs):
+        self.module.fail_json(msg=msg, **kwargs)
+
+    def _call(self, method, pathfmt, *args, **kwargs):
+        try:
+            return self.api.call_json(method, pathfmt, *args, **kwargs)
+        except APIError:
+            raise
+        except EngineUnavailable as exc:
+            self.fail("cannot reach the Docker engine at %s: %s" % (self.api.docker_host, exc))
+
+    def get_json(self, pathfmt, *args, **kwargs):
+        """Parsed JSON of GET pathfmt ({0}, {1} filled with the quoted args); params= the query."""
+        return self._call("GET", pathfmt, *args, **kwargs)
+
+    def post_json(self, pathfmt, *args, **kwargs):
+        """POST with data= sent as JSON; the parsed answer (None when empty)."""
+        return self._call("POST", pathfmt, *args, **kwargs)
+
+    def delete_call(self, pathfmt, *args, **kwargs):
+        self._call("DELETE", pathfmt, *args, **kwargs)
 
     def local_swarm(self):
         """`docker info`'s Swarm section of the engine this module talks to."""

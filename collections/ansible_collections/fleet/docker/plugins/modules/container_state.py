@@ -89,7 +89,7 @@ notes:
 requirements:
   - Python 3 on the host (stdlib only)
 author:
-  - fleet maintainers
+  - fleet maintainers (@fleet)
 """
 
 EXAMPLES = r"""

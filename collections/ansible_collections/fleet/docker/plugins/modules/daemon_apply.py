@@ -65,7 +65,7 @@ notes:
 requirements:
   - systemd, journald
 author:
-  - fleet maintainers
+  - fleet maintainers (@fleet)
 """
 
 EXAMPLES = r"""

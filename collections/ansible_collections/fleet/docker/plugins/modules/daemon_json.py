@@ -35,6 +35,7 @@ description:
   - Sets the C(fleet_docker_host) fact like M(fleet.docker.host_facts).
 extends_documentation_fragment:
   - fleet.docker.engine
+  - fleet.docker.engine.facts
 options:
   config:
     description:
@@ -99,7 +100,7 @@ notes:
 requirements:
   - systemd (for the flag-conflict check; skipped without C(systemctl))
 author:
-  - fleet maintainers
+  - fleet maintainers (@fleet)
 """
 
 EXAMPLES = r"""

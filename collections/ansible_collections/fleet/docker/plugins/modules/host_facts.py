@@ -20,6 +20,7 @@ description:
   - M(fleet.docker.daemon_json) sets the same fact, so a play that ran it already has it.
 extends_documentation_fragment:
   - fleet.docker.engine
+  - fleet.docker.engine.facts
 options:
   cluster_wait:
     description:
@@ -38,7 +39,7 @@ attributes:
 requirements:
   - iproute2 (C(ip)) on the host
 author:
-  - fleet maintainers
+  - fleet maintainers (@fleet)
 """
 
 EXAMPLES = r"""

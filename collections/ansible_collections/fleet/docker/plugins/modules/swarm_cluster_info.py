@@ -23,10 +23,10 @@ description:
   - Run it on a manager, for example with C(delegate_to) and C(run_once).
 extends_documentation_fragment:
   - fleet.docker.engine.swarm_manager
-  - community.docker.docker.api_documentation
-  - community.docker.attributes
-  - community.docker.attributes.info_module
-  - community.docker.attributes.idempotent_not_modify_state
+  - fleet.docker.engine.api
+  - fleet.docker.engine.attributes
+  - fleet.docker.engine.info_module
+  - fleet.docker.engine.actiongroup_swarm
 options:
   simulate_removal:
     description:
@@ -42,7 +42,7 @@ options:
     type: dict
     default: {}
 author:
-  - fleet maintainers
+  - fleet maintainers (@fleet)
 """
 
 EXAMPLES = r"""

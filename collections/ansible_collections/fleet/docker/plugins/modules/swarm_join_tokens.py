@@ -25,8 +25,9 @@ description:
   - Run it on a manager, for example with C(delegate_to) and C(run_once). The swarm must have a leader.
 extends_documentation_fragment:
   - fleet.docker.engine.swarm_manager
-  - community.docker.docker.api_documentation
-  - community.docker.attributes
+  - fleet.docker.engine.api
+  - fleet.docker.engine.attributes
+  - fleet.docker.engine.actiongroup_swarm
 options:
   rotate:
     description: Which join tokens to rotate.
@@ -42,7 +43,7 @@ attributes:
   diff_mode:
     support: none
 author:
-  - fleet maintainers
+  - fleet maintainers (@fleet)
 """
 
 EXAMPLES = r"""

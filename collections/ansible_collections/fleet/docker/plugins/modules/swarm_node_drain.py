@@ -28,9 +28,9 @@ description:
   - Run it on a manager that is not the node itself (C(delegate_to)), since the node may go away next.
 extends_documentation_fragment:
   - fleet.docker.engine.swarm_manager
-  - community.docker.docker.api_documentation
-  - community.docker.attributes
-  - community.docker.attributes.actiongroup_docker
+  - fleet.docker.engine.api
+  - fleet.docker.engine.attributes
+  - fleet.docker.engine.actiongroup_swarm
 options:
   node:
     description: NodeID (preferred) or hostname of the node. A hostname must match exactly one live node.
@@ -80,7 +80,7 @@ attributes:
   idempotent:
     support: full
 author:
-  - fleet maintainers
+  - fleet maintainers (@fleet)
 """
 
 EXAMPLES = r"""
@@ -148,7 +148,7 @@ waited:
   returned: success
   type: float
 quorum:
-  description: The quorum check's result (see M(fleet.docker.swarm_cluster_info) RV(simulation)), when it ran.
+  description: The quorum check's result (see RV(fleet.docker.swarm_cluster_info#module:simulation)), when it ran.
   returned: when the node is a manager and the check ran
   type: dict
 """

@@ -27,9 +27,9 @@ description:
   - A node that is already gone is not an error; the module then reports C(changed=false).
 extends_documentation_fragment:
   - fleet.docker.engine.swarm_manager
-  - community.docker.docker.api_documentation
-  - community.docker.attributes
-  - community.docker.attributes.actiongroup_docker
+  - fleet.docker.engine.api
+  - fleet.docker.engine.attributes
+  - fleet.docker.engine.actiongroup_swarm
 options:
   nodes:
     description: The nodes to remove. With O(state=absent), exactly one.
@@ -79,7 +79,7 @@ attributes:
   idempotent:
     support: full
 author:
-  - fleet maintainers
+  - fleet maintainers (@fleet)
 """
 
 EXAMPLES = r"""

@@ -30,8 +30,9 @@ description:
     one manager fewer) or more than 7.
 extends_documentation_fragment:
   - fleet.docker.engine.swarm_manager
-  - community.docker.docker.api_documentation
-  - community.docker.attributes
+  - fleet.docker.engine.api
+  - fleet.docker.engine.attributes
+  - fleet.docker.engine.actiongroup_swarm
 options:
   nodes:
     description: The nodes to converge.
@@ -83,7 +84,7 @@ attributes:
   idempotent:
     support: full
 author:
-  - fleet maintainers
+  - fleet maintainers (@fleet)
 """
 
 EXAMPLES = r"""
@@ -147,7 +148,7 @@ managers_after:
   returned: always
   type: int
 quorum:
-  description: The quorum check of the demotions (see M(fleet.docker.swarm_cluster_info) RV(simulation)).
+  description: The quorum check of the demotions (see RV(fleet.docker.swarm_cluster_info#module:simulation)).
   returned: when nodes are demoted
   type: dict
   sample:
@@ -383,7 +384,7 @@ def main():
                 labels=dict(type="dict"),
             )),
             leaving=dict(type="list", elements="str", default=[]),
-            labels_owner_key=dict(type="str", default="fleet.docker.owned-labels"),
+            labels_owner_key=dict(type="str", default="fleet.docker.owned-labels", no_log=False),
             wait=dict(type="bool", default=True),
             wait_timeout=dict(type="int", default=90),
         ),
