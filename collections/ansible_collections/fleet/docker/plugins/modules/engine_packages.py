@@ -91,7 +91,7 @@ attributes:
 requirements:
   - Debian 12/13 or Ubuntu 22.04/24.04 (dpkg, apt)
 author:
-  - fleet maintainers
+  - fleet maintainers (@fleet)
 """
 
 EXAMPLES = r"""

@@ -43,7 +43,7 @@ attributes:
   diff_mode:
     support: none
 author:
-  - fleet maintainers
+  - fleet maintainers (@fleet)
 """
 
 EXAMPLES = r"""

@@ -27,8 +27,9 @@ description:
     itself. playbooks/swarm.yml reads tokens from a manager on every run.
 extends_documentation_fragment:
   - fleet.docker.engine.swarm_manager
-  - community.docker.docker.api_documentation
-  - community.docker.attributes
+  - fleet.docker.engine.api
+  - fleet.docker.engine.attributes
+  - fleet.docker.engine.actiongroup_swarm
 options:
   wait:
     description: Wait until the rotation is over on every node.
@@ -48,7 +49,7 @@ attributes:
     support: none
     details: Every run rotates the root CA again.
 author:
-  - fleet maintainers
+  - fleet maintainers (@fleet)
 """
 
 EXAMPLES = r"""

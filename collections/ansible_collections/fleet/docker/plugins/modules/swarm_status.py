@@ -29,10 +29,10 @@ description:
     built by pure functions in module_utils/status_report.py. Join tokens and keys never enter it.
 extends_documentation_fragment:
   - fleet.docker.engine.swarm_manager
-  - community.docker.docker.api_documentation
-  - community.docker.attributes
-  - community.docker.attributes.info_module
-  - community.docker.attributes.idempotent_not_modify_state
+  - fleet.docker.engine.api
+  - fleet.docker.engine.attributes
+  - fleet.docker.engine.info_module
+  - fleet.docker.engine.actiongroup_swarm
 options:
   cert_expiry_warning_days:
     description:
@@ -61,7 +61,7 @@ options:
     elements: dict
     default: []
 author:
-  - fleet maintainers
+  - fleet maintainers (@fleet)
 """
 
 EXAMPLES = r"""
