@@ -59,7 +59,7 @@ def parse_os_release(text):
         line = line.strip()
         if not line or line.startswith("#") or "=" not in line:
             continue
-        key, _, value = line.partition("=")
+        key, _sep, value = line.partition("=")
         value = value.strip()
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
             value = value[1:-1]
@@ -140,10 +140,10 @@ def split_version(version):
     """(epoch:int, upstream, revision) of a Debian version string."""
     epoch, upstream, revision = 0, version, ""
     if ":" in upstream:
-        e, _, upstream = upstream.partition(":")
+        e, _sep, upstream = upstream.partition(":")
         epoch = int(e) if e.isdigit() else 0
     if "-" in upstream:
-        upstream, _, revision = upstream.rpartition("-")
+        upstream, _sep, revision = upstream.rpartition("-")
     return epoch, upstream, revision
 
 
@@ -182,7 +182,7 @@ def version_matches(spec, version):
         if ":" in spec:
             return compare_versions(spec, version) == 0 and spec.split(":", 1)[0] == version.split(":", 1)[0]
         return version == spec or version.split(":", 1)[-1] == spec
-    _, upstream, _ = split_version(version)
+    _epoch, upstream, _revision = split_version(version)
     if "~" in upstream:
         return False
     numeric = re.match(r"^[0-9]+(\.[0-9]+)*", upstream)
@@ -411,8 +411,8 @@ def plan(source, spec, release, installed, selections=None, available=None, file
         refuse = (
             "the engine on this host comes from the other source (%s %s installed, docker_engine_source=%s "
             "wants %s): replacing it removes %s and restarts dockerd. Set docker_engine_source to match, or "
-            "docker_engine_switch_source=true to replace it." % (other_main, installed.get(other_main),
-                                                               source, main_pkg, " ".join(other)))
+            "docker_engine_switch_source=true to replace it."
+            % (other_main, installed.get(other_main), source, main_pkg, " ".join(other)))
     installed_engine = (main_pkg, current) if current else (other_main, installed.get(other_main, ""))
     if (refuse is None and member and installed_engine[1] and engine_change in ("change", "switch")
             and not allow_swarm_restart):
@@ -433,8 +433,9 @@ def plan(source, spec, release, installed, selections=None, available=None, file
         if not target:
             raise EnginePackageError(
                 "no %s version satisfying docker_engine_version %r is available from the configured apt "
-                "sources; available: %s" % (main_pkg, spec, ", ".join(sorted(available.get(main_pkg, []),
-                                                                              key=_cmp_key, reverse=True)) or "none"))
+                "sources; available: %s"
+                % (main_pkg, spec, ", ".join(sorted(available.get(main_pkg, []), key=_cmp_key, reverse=True))
+                   or "none"))
         for p in pkgs:
             if p in UNPINNED:
                 install.append((p, ""))

@@ -549,21 +549,23 @@ def render_markdown(report):
               sw["reachable_managers"], sw["leader"] or "none"),
            "- Workers: %d" % sw["workers"],
            "- Autolock: %s" % ("on" if sw["autolock"] else "off"),
-           "- Root CA: %s, valid until %s%s" % (sw["ca"]["fingerprint"] or "unknown", sw["ca"]["not_after"] or "unknown",
-                                                 " (rotation in progress)" if sw["root_rotation_in_progress"] else ""),
+           "- Root CA: %s, valid until %s%s" % (
+               sw["ca"]["fingerprint"] or "unknown", sw["ca"]["not_after"] or "unknown",
+               " (rotation in progress)" if sw["root_rotation_in_progress"] else ""),
            "- Node certificate lifetime: %s days" % (sw["node_cert_lifetime_days"] or "unknown"),
            "", "## Warnings", ""]
     out += ["- " + _md(w) for w in report["warnings"]] or ["None."]
     out += ["", "## Nodes", "",
-            "| " + " | ".join(h for h, _ in TABLE_COLUMNS) + " |",
+            "| " + " | ".join(h for h, _fn in TABLE_COLUMNS) + " |",
             "|" + "---|" * len(TABLE_COLUMNS)]
     out += ["| " + " | ".join(_md(fn(r)) for _h, fn in TABLE_COLUMNS) + " |" for r in report["nodes"]]
     out += ["", "## Services", ""]
     if report["services"]:
         out += ["| service | mode | desired | running | tasks per node |", "|---|---|---|---|---|"]
-        out += ["| %s | %s | %s | %d | %s |" % (_md(s["name"]), s["mode"], "-" if s["replicas"] is None else s["replicas"],
-                                                 s["running"], _md(", ".join("%s: %d" % kv for kv in s["tasks_by_node"].items())
-                                                                  or "-")) for s in report["services"]]
+        out += ["| %s | %s | %s | %d | %s |" % (
+            _md(s["name"]), s["mode"], "-" if s["replicas"] is None else s["replicas"], s["running"],
+            _md(", ".join("%s: %d" % kv for kv in s["tasks_by_node"].items()) or "-"))
+            for s in report["services"]]
     else:
         out.append("None.")
     return "\n".join(out) + "\n"

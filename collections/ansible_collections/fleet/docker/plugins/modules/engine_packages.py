@@ -209,7 +209,7 @@ def read_text(path):
 
 def dpkg_state(module, packages):
     """({package: version} installed, {package: selection}) from one dpkg-query call."""
-    rc, out, _ = module.run_command(
+    rc, out, _err = module.run_command(
         ["dpkg-query", "-W", "-f", "${Package}\\t${Version}\\t${db:Status-Abbrev}\\t${db:Status-Want}\\n"]
         + sorted(packages), environ_update={"LC_ALL": "C"})
     installed, selections = {}, {}
@@ -256,7 +256,7 @@ def main():
             preferences_path=dict(type="path", default="/etc/apt/preferences.d/docker-engine"),
             source_path=dict(type="path", default="/etc/apt/sources.list.d/docker.sources"),
             keyring=dict(type="path", default="/etc/apt/keyrings/docker.asc"),
-            key_fingerprint=dict(type="str", default=ep.DOCKER_REPO_FINGERPRINT),
+            key_fingerprint=dict(type="str", default=ep.DOCKER_REPO_FINGERPRINT, no_log=False),
             repo_url=dict(type="str", default=ep.DOCKER_REPO_URL),
             resolve=dict(type="bool", default=False),
             docker_socket=dict(type="path", default="/var/run/docker.sock"),
@@ -280,7 +280,7 @@ def main():
     if p["source"] == "docker":
         key = read_text(p["keyring"])
         files["key_ok"] = key is not None and ep.check_key(key, p["key_fingerprint"]) is None
-        rc, out, _ = module.run_command(["dpkg", "--print-architecture"])
+        rc, out, _err = module.run_command(["dpkg", "--print-architecture"])
         arch = out.strip()
     info = LocalEngine(p["docker_socket"], timeout=5).info() if os.path.exists(p["docker_socket"]) else None
     swarm_state = ((info or {}).get("Swarm") or {}).get("LocalNodeState") if info is not None else None

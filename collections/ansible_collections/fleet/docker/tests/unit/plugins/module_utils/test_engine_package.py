@@ -105,7 +105,8 @@ def test_engine_packages_refuses_unknown_source():
 def test_compare_versions(a, b, sign):
     got = ep.compare_versions(a, b)
     assert (got > 0) - (got < 0) == sign
-    back = ep.compare_versions(b, a)
+    second, first = a, b
+    back = ep.compare_versions(first, second)
     assert (back > 0) - (back < 0) == -sign
 
 

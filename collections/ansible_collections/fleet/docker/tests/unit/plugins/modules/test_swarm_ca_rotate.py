@@ -65,7 +65,7 @@ def make_client(params, check_mode=False, finish_after=2, w1_state="ready"):
             state["reads"] = 0
 
         def wait_for(self, probe, timeout, interval=1.0):
-            for _ in range(timeout):
+            for _attempt in range(timeout):
                 done, detail = probe()
                 if done:
                     return done, detail
@@ -112,7 +112,7 @@ def test_check_mode_posts_nothing(monkeypatch):
 
 
 def test_times_out_naming_the_nodes(monkeypatch):
-    out, _ = run(monkeypatch, wait_timeout=2, finish_after=50)
+    out, _calls = run(monkeypatch, wait_timeout=2, finish_after=50)
     assert out.failed and "did not finish within 2s" in out.result["msg"]
     assert "rotation in progress" in out.result["msg"]
 
