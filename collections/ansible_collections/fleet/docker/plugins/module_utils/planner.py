@@ -199,10 +199,6 @@ def raft_verdict(nodes, action, targets, names=None, allow_outage=False):
 
 # --------------------------------------------------------------------------- 2. restart plan
 
-#: daemon.json changes that reach the engine in a way that can kill it some seconds
-#: after a reload (a plugin that does not answer): such reloads go one host at a time.
-SERIAL_RELOAD_KEYS = ("authorization-plugins", "authorization-plugin")
-
 
 def _is_active_manager(candidate):
     sw = candidate.get("swarm") or {}
@@ -245,7 +241,8 @@ def restart_plan(hosts, candidates, cluster=None, allow_outage=False):
                 managers, preferred first (the play's own first); any of them may drive.
     cluster:    node summaries read through `cluster_driver` (None when not read yet).
 
-    Returns {ok, problems, parallel, serial_reloads, steps, cluster_driver}:
+    Returns {ok, problems, parallel, serial_reloads, steps, cluster_driver, in_swarm}:
+      in_swarm        hosts whose swarm state is not inactive (unknown included);
       parallel        hosts reloaded or restarted all at once (no swarm node restarts);
       serial_reloads  reloads of plugin keys, one host at a time, each checked to stay up;
       steps           active swarm nodes to restart one at a time: workers, then managers,
@@ -328,6 +325,7 @@ def restart_plan(hosts, candidates, cluster=None, allow_outage=False):
         "serial_reloads": serial_reloads,
         "steps": steps,
         "cluster_driver": cluster_driver,
+        "in_swarm": [h["name"] for h in hosts if (h.get("swarm") or {}).get("state") not in ("inactive", "", None)],
     }
 
 
