@@ -8,7 +8,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_FORCE_COLOR ?= 0
 export PY_COLORS ?= 0
 # Scenarios run in this order (cheap and foundational first); SCENARIOS=... narrows it.
-SCENARIOS ?= daemon swarm registry removal runbooks
+SCENARIOS ?= daemon swarm registry removal runbooks faults
 LAB_NODES ?= 4
 
 .PHONY: help venv engine images lab lab-down converge demo demo-push test lint unit molecule e2e bench
