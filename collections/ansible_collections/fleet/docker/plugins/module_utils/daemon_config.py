@@ -41,8 +41,19 @@ RELOADABLE_KEYS = frozenset([
     "insecure-registries",
     "registry-mirrors",
     "shutdown-timeout",
-    "features",
 ])
+# `features` is accepted on reload, but some features (containerd-snapshotter, cdi) are
+# read only at start (facts.md, "Reload is not always safe"): a change needs a restart.
+
+#: Keys whose reload can kill dockerd some seconds later (a plugin that does not answer:
+#: dockerd retries it for ~15 s, then exits and crash-loops). Their reloads go one host at
+#: a time, each waited out and checked to keep its PID (planner.restart_plan).
+PLUGIN_KEYS = ("authorization-plugins", "authorization-plugin")
+
+#: Where dockerd discovers legacy plugins (socket or spec files), as in moby pkg/plugins.
+PLUGIN_DIRS = ("/run/docker/plugins", "/etc/docker/plugins", "/usr/lib/docker/plugins")
+PLUGIN_FILE_SUFFIXES = (".sock", ".spec", ".json")
+AUTHZ_INTERFACE = "docker.authz/1.0"
 
 ACTIONS = ("none", "reload", "restart")
 
@@ -325,6 +336,76 @@ def semantic_errors(config, log_drivers, swarm_state):
                       "dockerd would not start: \"--live-restore daemon configuration is incompatible "
                       "with swarm mode\"" % swarm_state)
     return errors
+
+
+def plugin_names_from_files(paths):
+    """Legacy plugin names from files found under PLUGIN_DIRS: `<dir>/<name>.sock|.spec|.json`
+    or `<dir>/<name>/<name>.sock`."""
+    names = set()
+    for path in paths:
+        base = os.path.basename(path)
+        for suffix in PLUGIN_FILE_SUFFIXES:
+            if base.endswith(suffix) and len(base) > len(suffix):
+                names.add(base[:-len(suffix)])
+    return sorted(names)
+
+
+def authz_plugins_of_engine(plugins):
+    """Names of enabled managed plugins with the authz interface, from `GET /plugins`
+    ("name:tag" and "name" when the tag is latest)."""
+    names = set()
+    for plugin in plugins or []:
+        types = ((plugin.get("Config") or {}).get("Interface") or {}).get("Types") or []
+        types = [t if isinstance(t, str) else "%s.%s/%s" % (t.get("Prefix", ""), t.get("Capability", ""),
+                                                          t.get("Version", "")) for t in types]
+        if not plugin.get("Enabled") or AUTHZ_INTERFACE not in types:
+            continue
+        name = plugin.get("Name") or ""
+        names.add(name)
+        if name.endswith(":latest"):
+            names.add(name[:-len(":latest")])
+    return sorted(names)
+
+
+def missing_authz_plugins(config, installed):
+    """authorization-plugins entries of `config` that are not in `installed` (names)."""
+    wanted = config.get("authorization-plugins") or []
+    if isinstance(wanted, str):
+        wanted = [wanted]
+    have = set(installed or [])
+    return [n for n in wanted if isinstance(n, str) and n not in have and n + ":latest" not in have]
+
+
+def authz_errors(config, installed, host="this host"):
+    """The refusal for authz plugins that are not installed (empty list when all are)."""
+    missing = missing_authz_plugins(config, installed)
+    if not missing:
+        return []
+    return ["authorization-plugins: %s %s not installed on %s (no socket or spec in %s, no enabled managed "
+            "plugin with %s); dockerd --validate accepts it, but dockerd would exit ~15 s after the reload and "
+            "crash-loop. Installed: %s" % (", ".join(missing), "is" if len(missing) == 1 else "are", host,
+                                           ", ".join(PLUGIN_DIRS), AUTHZ_INTERFACE,
+                                           ", ".join(sorted(installed or [])) or "none")]
+
+
+def needs_serial_reload(action, changed_keys):
+    """True when a reload touches a plugin key (one host at a time, waited out)."""
+    return action == "reload" and any(k in PLUGIN_KEYS for k in changed_keys or [])
+
+
+def swarm_regression(before, after):
+    """Why a restart must be rolled back because the node left its swarm ('' when it did not).
+
+    before/after: LocalNodeState before and after the restart. A node that was an active
+    swarm member and comes back `inactive` lost its swarm state (data-root moved, state
+    removed): that is a failure, like a daemon that does not start.
+    """
+    if before != "active" or after == "active":
+        return ""
+    if after == "inactive":
+        return ("the node was an active swarm member before the restart and came back with swarm state "
+                "inactive (its swarm state is not where dockerd looks: data-root moved?)")
+    return "the node was an active swarm member before the restart and is %s after it" % (after or "unknown")
 
 
 # --------------------------------------------------------------------------- systemd unit flags

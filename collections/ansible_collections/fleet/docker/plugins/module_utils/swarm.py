@@ -7,9 +7,9 @@ The file is organized in sections; keep new helpers in the section they belong t
 an engine:
 
   1. Constants
-  2. Quorum arithmetic            majority(), tolerance()
+  2. Quorum arithmetic            majority(), tolerance() (from module_utils.planner)
   3. Nodes: summaries and lookup  node_summary(), cluster_summary(), resolve_node(), resolve_host()
-  4. Quorum planning              quorum_after()
+  4. Quorum planning              quorum_after() (planner.membership_verdict)
   5. Labels with ownership        parse_owned(), label_problems(), plan_labels()
   6. Roles                        plan_roles(), with_promotions()
   7. Node spec updates            update_node_with_retry()  (version + retry, API-agnostic)
@@ -29,6 +29,13 @@ import copy
 import json
 import time
 
+from ansible_collections.fleet.docker.plugins.module_utils.planner import (  # noqa: F401 (re-exported)
+    RESTORE_LABEL,
+    majority,
+    membership_verdict,
+    tolerance,
+)
+
 # --------------------------------------------------------------------------- 1. constants
 
 #: The node label that records which label keys this project manages on that node
@@ -42,16 +49,6 @@ ROLES = ("manager", "worker")
 OUT_OF_SEQUENCE = "update out of sequence"
 
 # --------------------------------------------------------------------------- 2. quorum arithmetic
-
-
-def majority(managers):
-    """Managers that must be reachable for the Raft store to accept changes."""
-    return managers // 2 + 1 if managers > 0 else 0
-
-
-def tolerance(managers):
-    """Manager failures the swarm survives with `managers` managers."""
-    return (managers - 1) // 2 if managers > 0 else 0
 
 
 def _plural(count, word):
@@ -188,48 +185,11 @@ def quorum_after(nodes, leaving, names=None, action="removing"):
     names:   optional {node id: name} for the reason text.
     action:  verb for the reason text ("removing", "demoting").
 
-    Returns managers/reachable before and after, the majority needed after, ok and a
-    reason that says why. The last manager is never allowed to leave.
+    The membership rule of module_utils.planner (majority of the managers that REMAIN,
+    never the last one). Only for demotions and removals: a restart keeps the manager a
+    member and is judged by planner.take_down_verdict (majority of ALL managers).
     """
-    leaving = list(dict.fromkeys(leaving or []))
-    label = node_names(nodes, names)
-    managers = [n for n in nodes if n["manager"]]
-    reachable_before = [n for n in managers if n["reachability"] == "reachable"]
-    leaving_managers = [n["id"] for n in managers if n["id"] in leaving]
-    remaining = [n for n in managers if n["id"] not in leaving]
-    reachable = [n for n in remaining if n["reachability"] == "reachable"]
-    needed = majority(len(remaining))
-    who = ", ".join(label.get(i, i) for i in leaving) or "no node"
-    result = {
-        "leaving": leaving,
-        "leaving_managers": leaving_managers,
-        "managers_before": len(managers),
-        "reachable_before": len(reachable_before),
-        "managers_after": len(remaining),
-        "reachable_after": len(reachable),
-        "needed": needed,
-        "tolerance_after": tolerance(len(remaining)),
-        "unreachable_after": [label.get(n["id"], n["id"]) for n in remaining if n["reachability"] != "reachable"],
-    }
-    if managers and not remaining:
-        result["ok"] = False
-        result["reason"] = (
-            "%s %s would leave no manager: the last manager of a swarm cannot be demoted or removed"
-            % (action, who)
-        )
-        return result
-    ok = len(reachable) >= needed
-    result["ok"] = ok
-    text = "%s %s %s %s reachable %s of %d; a majority needs %d" % (
-        action, who, "leaves" if ok else "would leave", len(reachable),
-        "manager" if len(reachable) == 1 else "managers", len(remaining), needed,
-    )
-    if result["unreachable_after"]:
-        text += " (unreachable: %s)" % ", ".join(result["unreachable_after"])
-    if ok:
-        text += " (tolerates %s)" % _plural(len(reachable) - needed, "more failure")
-    result["reason"] = text
-    return result
+    return membership_verdict(nodes, leaving, names, action=action)
 
 
 # --------------------------------------------------------------------------- 5. labels
@@ -260,6 +220,8 @@ def label_problems(labels, owner_key=OWNED_LABELS_KEY):
             problems.append("key %r must not contain a comma (keys are recorded in %s)" % (key, owner_key))
         if key == owner_key:
             problems.append("key %r is reserved: it records the labels this project owns" % key)
+        if key == RESTORE_LABEL:
+            problems.append("key %r is reserved: it records the availability to give back after a drain" % key)
         if not isinstance(value, str):
             problems.append("%s must be a string, got %s %r (quote it in YAML)" % (key, type(value).__name__, value))
     return problems
@@ -278,7 +240,8 @@ def plan_labels(desired, current, owner_key=OWNED_LABELS_KEY):
     current = dict(current or {})
     owned_before = parse_owned(current.get(owner_key))
     new = dict(current)
-    removed = sorted(k for k in owned_before if k not in desired and k in current)
+    # The availability record of an interrupted drain is never an owned label (planner section 4).
+    removed = sorted(k for k in owned_before if k not in desired and k in current and k != RESTORE_LABEL)
     for key in removed:
         del new[key]
     new.update(desired)

@@ -22,6 +22,12 @@ description:
     what was applied, dockerd's error, and whether Docker runs again.
   - Clears the pending marker M(fleet.docker.daemon_json) leaves next to the file once the daemon
     runs the file's content.
+  - With O(swarm_check) (default), a node that was an active swarm member before a restart must come back
+    C(active); one that comes back C(inactive) (its swarm state is not where dockerd looks, e.g. a moved
+    C(data-root)) or not active within O(timeout) is rolled back like a daemon that does not start, and
+    the module fails with the reason.
+  - With O(settle), a reload is waited out for that many seconds and dockerd must still run with the same
+    PID and answer (a plugin that does not answer makes dockerd exit about 15 seconds after a reload).
 extends_documentation_fragment:
   - fleet.docker.engine
 options:
@@ -51,6 +57,18 @@ options:
     description: The systemd unit that runs dockerd.
     type: str
     default: docker.service
+  swarm_check:
+    description:
+      - After a restart, require a node that was an active swarm member to be C(active) again; otherwise roll
+        back and fail.
+    type: bool
+    default: true
+  settle:
+    description:
+      - Seconds to wait after a successful reload before checking again that dockerd keeps its PID and answers.
+        C(0) checks right away only. Use it for reloads of plugin keys (RV(fleet.docker.daemon_json#module:serial_reload)).
+    type: int
+    default: 0
 attributes:
   check_mode:
     support: full
@@ -248,6 +266,35 @@ class Applier(object):
         errors = dc.daemon_errors(self.journal_since(cursor, since))
         return False, errors or [reason], cursor, since
 
+    def swarm_state(self):
+        info = self.engine.info()
+        return ((info or {}).get("Swarm") or {}).get("LocalNodeState") or ("inactive" if info else "")
+
+    def wait_swarm(self, before):
+        """'' when the node is back in its swarm (or was in none), else why not."""
+        if before != "active":
+            return ""
+        deadline = time.time() + self.p["timeout"]
+        while True:
+            now = self.swarm_state()
+            why = dc.swarm_regression(before, now)
+            if not why or now == "inactive":  # inactive does not change by itself
+                return why
+            if time.time() >= deadline:
+                return "%s (waited %ss)" % (why, self.p["timeout"])
+            time.sleep(1)
+
+    def settle_check(self, pid_before):
+        """'' when dockerd still runs with the same PID and answers after the settle period."""
+        time.sleep(self.p["settle"])
+        st = self.state()
+        if st["MainPID"] != pid_before:
+            return ("dockerd did not survive the reload: %ss later its PID is %s (was %s), unit %s/%s"
+                    % (self.p["settle"], st["MainPID"] or "none", pid_before, st["ActiveState"], st["SubState"]))
+        if self.engine.info() is None:
+            return "dockerd stopped answering within %ss after the reload" % self.p["settle"]
+        return ""
+
     def wait_answer(self, deadline):
         while True:
             info = self.engine.info()
@@ -310,10 +357,20 @@ class Applier(object):
                              msg="would %s %s" % (action, self.unit))
 
         t0 = time.time()
+        swarm_before = self.swarm_state() if self.p["swarm_check"] else ""
         if action == "reload":
-            ok, errors, _c, _s = self.reload(st["MainPID"])
+            ok, errors, cursor, since = self.reload(st["MainPID"])
+            if ok and self.p["settle"] > 0:
+                why = self.settle_check(st["MainPID"])
+                if why:
+                    ok = False
+                    errors = [why] + dc.daemon_errors(self.journal_since(cursor, since))
         else:
             ok, errors, _c, _s = self.restart()
+            if ok and swarm_before == "active":
+                why = self.wait_swarm(swarm_before)
+                if why:
+                    ok, errors = False, [why]
         if ok:
             after = self.state()
             self.clear_marker()
@@ -361,6 +418,8 @@ def main():
             rollback=dict(type="bool", default=True),
             timeout=dict(type="int", default=120),
             unit=dict(type="str", default="docker.service"),
+            swarm_check=dict(type="bool", default=True),
+            settle=dict(type="int", default=0),
             docker_socket=dict(type="path", default="/var/run/docker.sock"),
         ),
         supports_check_mode=True,

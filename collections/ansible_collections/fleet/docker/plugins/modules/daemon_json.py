@@ -22,13 +22,20 @@ description:
   - Refuses, before anything is written, with a message naming the key and the reason - a key the
     systemd unit also passes as a dockerd flag (for example C(hosts) against C(-H fd://); parsed
     from C(systemctl show) and the unit's EnvironmentFile), a wrong JSON type for a known key, a log
-    driver the engine does not know, C(live-restore) on a swarm node, an unknown C(log-level).
+    driver the engine does not know, C(live-restore) on a swarm node, an unknown C(log-level), an
+    C(authorization-plugins) entry that is not installed on the host (no socket or spec file in
+    C(/run/docker/plugins), C(/etc/docker/plugins), C(/usr/lib/docker/plugins), no enabled managed plugin
+    with the C(docker.authz/1.0) interface). C(dockerd --validate) accepts an unknown authz plugin, but
+    dockerd exits some 15 seconds after the reload and crash-loops.
   - Validates the staged file with C(dockerd --validate) together with the unit's own flags where
     the engine has it (Engine 23 and later), otherwise relies on the structural checks above.
   - Writes atomically, with a backup, only when the content changes; output is sorted and indented
     so re-runs are byte-identical.
   - Reports in RV(action) whether the running daemon needs nothing, a reload (SIGHUP; every changed
-    key is live-reloadable) or a restart. A change written but never applied (the play died before
+    key is live-reloadable; C(features) is not, some features are read only at start) or a restart.
+    RV(serial_reload) says when a reload touches a plugin key and must go one host at a time, each
+    waited out (M(fleet.docker.daemon_apply) O(fleet.docker.daemon_apply#module:settle)). A change
+    written but never applied (the play died before
     M(fleet.docker.daemon_apply) ran) is remembered in a pending marker next to the file, so the next
     run still reports the reload or restart.
   - Works while dockerd is down (reads the engine over its unix socket when it answers).
@@ -167,6 +174,19 @@ path:
   description: Path of daemon.json.
   returned: always
   type: str
+serial_reload:
+  description: True when RV(action) is a reload that touches a plugin key (C(authorization-plugins)); such
+    reloads go one host at a time, each waited out and checked to keep its PID.
+  returned: always
+  type: bool
+engine_state:
+  description: >-
+    C(up) when the engine answered, C(down) when dockerd does not run, C(unresponsive) when dockerd runs
+    (or systemd cannot say) but its API did not answer within 10 seconds - then the swarm state is unknown
+    and nothing may reload or restart it unguarded.
+  returned: always
+  type: str
+  choices: [up, down, unresponsive]
 ca_certs_written:
   description: C(host:port) names whose CA certificate was written.
   returned: always
@@ -184,12 +204,13 @@ ansible_facts:
 
 import json
 import os
+import socket
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.fleet.docker.plugins.module_utils import daemon_config as dc
-from ansible_collections.fleet.docker.plugins.module_utils.engine import LocalEngine, host_facts
+from ansible_collections.fleet.docker.plugins.module_utils.engine import EngineUnavailable, LocalEngine, host_facts
 
 
 def _read(path):
@@ -250,6 +271,31 @@ class DaemonJson(object):
             if rc == 0:
                 return dc.parse_version(out)
         return None
+
+    def installed_plugins(self, engine, info):
+        """Names of the plugins dockerd can find on this host: legacy socket/spec files and,
+        when the engine answers, its enabled managed authz plugins."""
+        paths = []
+        for directory in dc.PLUGIN_DIRS:
+            try:
+                entries = os.listdir(directory)
+            except OSError:
+                continue
+            for entry in entries:
+                full = os.path.join(directory, entry)
+                paths.append(full)
+                if os.path.isdir(full):
+                    try:
+                        paths.extend(os.path.join(full, e) for e in os.listdir(full))
+                    except OSError:
+                        pass
+        names = dc.plugin_names_from_files(paths)
+        if info is not None:
+            try:
+                names += dc.authz_plugins_of_engine(engine.get("/plugins"))
+            except (EngineUnavailable, ValueError):
+                pass
+        return names
 
     # ------------------------------------------------------------------ validation
 
@@ -351,6 +397,8 @@ class DaemonJson(object):
         swarm = self.swarm_state(info, new.get("data-root") or "/var/lib/docker")
         self.errors.extend(dc.semantic_errors(new, log_drivers, swarm))
         self.errors.extend(dc.flag_conflicts(new, dc.flag_keys(unit_args), self.p["unit"]))
+        if new.get("authorization-plugins") and new.get("authorization-plugins") != old.get("authorization-plugins"):
+            self.errors.extend(dc.authz_errors(new, self.installed_plugins(engine, info), socket.gethostname()))
         ca_todo = self.ca_certs_to_write()
         if self.errors:
             module.fail_json(msg="refused before writing %s: %s" % (self.path, "; ".join(self.errors)),
@@ -402,9 +450,13 @@ class DaemonJson(object):
                 os.chmod(tmp, 0o644)
                 module.atomic_move(tmp, dest)
 
+        engine_state = "up" if info is not None else (
+            "down" if daemon_pid == 0 and module.get_bin_path("systemctl") else "unresponsive")
         result = dict(
             changed=content_changed or bool(ca_todo),
             action=action,
+            serial_reload=dc.needs_serial_reload(action, changed_keys),
+            engine_state=engine_state,
             changed_keys=changed_keys,
             pending=pending,
             backup_file=backup_file,

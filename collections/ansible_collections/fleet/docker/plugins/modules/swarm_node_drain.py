@@ -22,9 +22,16 @@ description:
     (C(docker run)) are not moved by a drain.
   - With O(availability=active) or C(pause), sets that availability and, with O(wait), waits until the node
     is C(ready) (and C(reachable) when it is a manager), as at the end of a restart or maintenance window.
-  - B(Quorum guard.) When the node is a manager and O(quorum_check) is on, the module refuses before changing
-    anything if the swarm would not keep a majority of reachable managers without it (or if it is the last
-    manager). The message says how many managers would remain and how many are needed.
+  - B(Quorum guard.) When the node is a manager, the module drains or demotes it and O(quorum_check) is on, it
+    refuses before changing anything when the Raft rule for O(purpose) says no (module_utils/planner.py). A
+    C(restart) (or any take-down) keeps the manager a Raft member, so floor(N/2)+1 of ALL N managers must stay
+    reachable without it; a C(demote) or C(remove) shrinks N, so a majority of the managers that remain must
+    stay reachable, and never the last manager. The message names the node, the figures and the rule.
+  - B(The availability to give back is recorded on the node.) The drain sets the node label
+    C(fleet.docker.restore-availability) to the availability it had, in the same node update. An existing
+    record is kept (it is from an interrupted earlier drain). O(availability=restore) gives back what the
+    record says and removes it; RV(previous_availability) reports the record when there is one. Giving
+    availability back is never refused by the quorum guard.
   - Run it on a manager that is not the node itself (C(delegate_to)), since the node may go away next.
 extends_documentation_fragment:
   - fleet.docker.engine.swarm_manager
@@ -40,10 +47,29 @@ options:
     description: Display name for messages, for example the inventory hostname.
     type: str
   availability:
-    description: Availability to set. C(drain) also waits for the tasks when O(wait) is on.
+    description:
+      - Availability to set. C(drain) also waits for the tasks when O(wait) is on.
+      - C(restore) gives back the availability recorded on the node by an earlier drain (label
+        C(fleet.docker.restore-availability)) and removes the record; without a record it leaves the
+        availability as it is.
     type: str
-    choices: [active, drain, pause]
+    choices: [active, drain, pause, restore]
     default: drain
+  purpose:
+    description:
+      - Why the node is drained, which picks the Raft rule of the quorum guard. C(restart) - the manager is
+        taken down and comes back (a restart, a stop for a backup) - needs floor(N/2)+1 of all N managers
+        reachable without it. C(demote) and C(remove) need a majority of the remaining managers.
+      - Default C(demote) with O(demote=true), C(restart) otherwise.
+    type: str
+    choices: [restart, demote, remove]
+  allow_control_plane_outage:
+    description:
+      - With O(purpose=restart) on a swarm of 1 or 2 managers, all reachable, accept that the control plane
+        is down while the manager restarts (running tasks keep running, nothing can be changed). Never
+        allowed with 3 or more managers or with a manager already unreachable.
+    type: bool
+    default: false
   demote:
     description:
       - Demote the node to worker first when it is a manager (quorum-guarded; waits until it has left the
@@ -99,11 +125,12 @@ EXAMPLES = r"""
   delegate_to: mgr1
   register: drained
 
-- name: Give mgr2 its availability back and wait until it is Ready again
+- name: Give mgr2 the availability recorded by the drain and wait until it is Ready again
   fleet.docker.swarm_node_drain:
     node: "{{ drained.node_id }}"
     name: mgr2
-    availability: "{{ drained.previous_availability }}"
+    availability: restore
+    wait_ready: true
   delegate_to: mgr1
 """
 
@@ -125,7 +152,9 @@ demoted:
   returned: success
   type: bool
 previous_availability:
-  description: Availability before the module ran (to give back after a restart).
+  description:
+    - Availability to give back after a restart - the one recorded on the node by an earlier, interrupted
+      drain when there is one, else the availability before the module ran.
   returned: success
   type: str
 availability:
@@ -165,8 +194,14 @@ from ansible_collections.fleet.docker.plugins.module_utils.swarm import (
     SwarmClient,
     SwarmUnavailable,
     node_summary,
-    quorum_after,
     resolve_node,
+)
+from ansible_collections.fleet.docker.plugins.module_utils.planner import (
+    RESTORE_LABEL,
+    availability_to_give_back,
+    drain_spec,
+    give_back_spec,
+    raft_verdict,
 )
 
 
@@ -179,7 +214,9 @@ def main():
         argument_spec=dict(
             node=dict(type="str", required=True),
             name=dict(type="str"),
-            availability=dict(type="str", default="drain", choices=["active", "drain", "pause"]),
+            availability=dict(type="str", default="drain", choices=["active", "drain", "pause", "restore"]),
+            purpose=dict(type="str", choices=["restart", "demote", "remove"]),
+            allow_control_plane_outage=dict(type="bool", default=False),
             demote=dict(type="bool", default=False),
             quorum_check=dict(type="bool", default=True),
             wait=dict(type="bool", default=True),
@@ -200,19 +237,29 @@ def main():
         client.fail("node: %s" % exc)
     name = p["name"] or node["hostname"] or node["id"]
     result = dict(changed=False, node_id=node["id"], hostname=node["hostname"], was_manager=node["manager"],
-                  demoted=False, previous_availability=node["availability"], availability=node["availability"],
+                  demoted=False, availability=node["availability"],
+                  previous_availability=availability_to_give_back(node["availability"], node["labels"]),
                   moved=[], pending=[], waited=0.0)
     draining = p["availability"] == "drain"
     if p["demote"] and not draining:
         client.fail("demote is only done with availability=drain (a demoted node is on its way out)")
 
-    # 1. Quorum guard, before any change.
-    if node["manager"] and (p["quorum_check"] or p["demote"]):
-        action = "demoting" if p["demote"] else "taking down"
-        q = quorum_after(nodes, [node["id"]], names={node["id"]: name}, action=action)
+    purpose = p["purpose"] or ("demote" if p["demote"] else "restart")
+    if p["demote"] and purpose == "restart":
+        client.fail("demote is a change of Raft membership: use purpose demote or remove with it")
+
+    # 1. Quorum guard, before any change. Only a drain (or demotion) takes the node away; giving
+    #    availability back is never refused.
+    if node["manager"] and draining and (p["quorum_check"] or p["demote"]):
+        q = raft_verdict(nodes, purpose, [node["id"]], names={node["id"]: name},
+                         allow_outage=p["allow_control_plane_outage"])
         result["quorum"] = q
         if not q["ok"]:
             client.fail("Nothing was changed: %s" % q["reason"], **result)
+    if p["availability"] == "restore":
+        target = give_back_spec({"Availability": node["availability"], "Labels": node["labels"]})["Availability"]
+    else:
+        target = p["availability"]
 
     # Replicated slots that run on the node now (read before the drain changes them).
     slots = []
@@ -223,8 +270,9 @@ def main():
 
     if client.check_mode:
         result["demoted"] = bool(p["demote"] and node["role"] == "manager")
-        result["availability"] = p["availability"]
-        result["changed"] = result["demoted"] or node["availability"] != p["availability"]
+        result["availability"] = target
+        result["changed"] = result["demoted"] or node["availability"] != target or (
+            not draining and RESTORE_LABEL in node["labels"])
         if draining and result["changed"]:
             result["pending"] = evacuation_status([], node["id"], slots, services)[1]
         client.module.exit_json(**result)
@@ -243,14 +291,21 @@ def main():
             client.fail("demotion of %s did not complete within %ss: it is still a Raft member"
                         % (name, p["wait_timeout"]), **result)
 
-    # 3. Availability.
+    # 3. Availability; a drain records what to give back (same node update), a give-back removes it.
     def set_availability(spec):
-        spec["Availability"] = p["availability"]
-        return spec
+        if draining and purpose == "restart":
+            return drain_spec(spec)  # comes back: record what to give back
+        if draining:
+            spec["Availability"] = "drain"  # on its way out (demote/remove): nothing to give back
+            return spec
+        if p["availability"] == "restore":
+            return give_back_spec(spec)
+        # an explicit availability wins; the record (if any) is done with
+        return dict(give_back_spec(spec), Availability=p["availability"])
 
     if client.update_node(node["id"], set_availability):
         result["changed"] = True
-    result["availability"] = p["availability"]
+    result["availability"] = target
 
     # 4. Wait: tasks running elsewhere (drain) or the node back (active/pause).
     if p["wait"] and draining and slots:

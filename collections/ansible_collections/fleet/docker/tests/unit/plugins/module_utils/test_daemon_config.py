@@ -316,7 +316,8 @@ def test_diff_keys():
     ([], [], [], "none"),
     ([], [], ["insecure-registries"], "reload"),
     (["insecure-registries", "debug"], [], ["registry-mirrors", "max-concurrent-downloads"], "reload"),
-    (["labels", "live-restore", "features", "runtimes", "default-runtime", "shutdown-timeout"], [], [], "reload"),
+    (["labels", "live-restore", "runtimes", "default-runtime", "shutdown-timeout"], [], [], "reload"),
+    (["features"], [], [], "restart"),  # issue 9 defect 3: some features are read only at start
     (["authorization-plugins", "max-download-attempts", "max-concurrent-uploads"], [], [], "reload"),
     ([], [], ["log-opts"], "restart"),
     ([], [], ["log-driver"], "restart"),
@@ -445,3 +446,47 @@ def test_redact(config, secret_keys, shown, hidden):
 @pytest.mark.parametrize("keys,bad", [(["proxies", "log-opts.tag"], 0), ([""], 1), (["a..b", ".x"], 2), ([3], 1)])
 def test_check_secret_keys(keys, bad):
     assert len(dc.check_secret_keys(keys)) == bad
+
+
+# --------------------------------------------------------------------------- issue 9 defects 3 and 7
+
+
+def test_defect3_authz_plugin_not_installed_is_refused():
+    installed = dc.plugin_names_from_files(["/run/docker/plugins/opa.sock", "/etc/docker/plugins/x/x.sock",
+                                            "/usr/lib/docker/plugins/spec-one.spec", "/etc/docker/plugins/j.json",
+                                            "/run/docker/plugins/README"])
+    assert installed == ["j", "opa", "spec-one", "x"]
+    managed = dc.authz_plugins_of_engine([
+        {"Name": "authz-broker:latest", "Enabled": True,
+         "Config": {"Interface": {"Types": [{"Prefix": "docker", "Capability": "authz", "Version": "1.0"}]}}},
+        {"Name": "vol:latest", "Enabled": True, "Config": {"Interface": {"Types": ["docker.volumedriver/1.0"]}}},
+        {"Name": "off:1", "Enabled": False, "Config": {"Interface": {"Types": ["docker.authz/1.0"]}}},
+    ])
+    assert managed == ["authz-broker", "authz-broker:latest"]
+    assert dc.missing_authz_plugins({"authorization-plugins": ["opa", "authz-broker", "no-such-authz"]},
+                                    installed + managed) == ["no-such-authz"]
+    errors = dc.authz_errors({"authorization-plugins": ["no-such-authz"]}, installed, host="h1")
+    assert errors and errors[0].startswith("authorization-plugins: no-such-authz is not installed on h1")
+    assert dc.authz_errors({"authorization-plugins": ["opa"]}, installed) == []
+    assert dc.authz_errors({}, []) == []
+
+
+def test_authz_plugin_capability_in_type_dict_format():
+    # the Engine API gives Types as objects; the CLI shows them as strings
+    assert dc.authz_plugins_of_engine([{"Name": "a:2", "Enabled": True, "Config": {"Interface": {
+        "Types": [{"Prefix": "docker", "Capability": "authz", "Version": "1.0"}]}}}]) == ["a:2"]
+
+
+def test_defect3_plugin_key_reloads_are_serial():
+    assert dc.needs_serial_reload("reload", ["authorization-plugins", "debug"])
+    assert not dc.needs_serial_reload("reload", ["debug"])
+    assert not dc.needs_serial_reload("restart", ["authorization-plugins"])
+    assert dc.classify(["authorization-plugins"], [], []) == "reload"
+
+
+@pytest.mark.parametrize("before,after,bad", [
+    ("active", "active", False), ("inactive", "inactive", False), ("active", "inactive", True),
+    ("active", "locked", True), ("active", "", True), ("inactive", "active", False),
+])
+def test_defect7_swarm_regression(before, after, bad):
+    assert bool(dc.swarm_regression(before, after)) is bad

@@ -110,7 +110,8 @@ def test_quorum_after_removing_two_of_three_with_one_unreachable_left():
     q = sw.quorum_after(nodes, ["b", "c"], names={"b": "mgr2", "c": "mgr3"})
     assert not q["ok"]
     assert q["reason"] == ("removing mgr2, mgr3 would leave 0 reachable managers of 1; a majority needs 1 "
-                           "(unreachable: m1)")
+                           "(unreachable: m1) (a demotion or removal needs a majority of the managers "
+                           "that remain, and never the last one)")
 
 
 def test_quorum_after_removing_the_unreachable_one_is_fine():

@@ -203,3 +203,54 @@ def test_malformed_secret_keys_are_refused(run, tmp_path):
     res = run(BASE, secret_keys=["log-opts..tag"])
     assert res["failed"] and "secret_keys" in res["msg"]
     assert _files(tmp_path) == []
+
+
+# --------------------------------------------------------------------------- issue 9 defects 3 and 6
+
+
+def _plugins(monkeypatch, tmp_path, managed=()):
+    """Plugin dirs under tmp_path (one legacy socket file 'opa'), managed plugins from the engine."""
+    legacy = tmp_path / "run-plugins"
+    legacy.mkdir()
+    (legacy / "opa.sock").write_text("")
+    monkeypatch.setattr(daemon_json.dc, "PLUGIN_DIRS", (str(legacy), str(tmp_path / "missing")))
+    plugins = [{"Name": n, "Enabled": True, "Config": {"Interface": {"Types": ["docker.authz/1.0"]}}} for n in managed]
+    real_get = daemon_json.LocalEngine.get
+    monkeypatch.setattr(daemon_json.LocalEngine, "get",
+                        lambda self, path: plugins if path == "/plugins" else real_get(self, path))
+
+
+def test_defect3_unknown_authz_plugin_refused_before_writing(run, tmp_path, monkeypatch):
+    _engine(monkeypatch)
+    _plugins(monkeypatch, tmp_path, managed=["broker:latest"])
+    res = run(dict(BASE, **{"authorization-plugins": ["no-such-authz"]}))
+    assert res["failed"] is True
+    assert "authorization-plugins: no-such-authz is not installed on" in res["msg"]
+    assert "Installed: broker, broker:latest, opa" in res["msg"]
+    assert not (tmp_path / "daemon.json").exists()
+
+
+def test_defect3_installed_authz_plugins_pass_and_reload_serially(run, tmp_path, monkeypatch):
+    _engine(monkeypatch)
+    _plugins(monkeypatch, tmp_path, managed=["broker:latest"])
+    run(BASE)
+    (tmp_path / ".daemon.json.fleet-pending").unlink()
+    res = run(dict(BASE, **{"authorization-plugins": ["opa", "broker"]}))
+    assert res["action"] == "reload" and res["serial_reload"] is True
+    other = run(dict(BASE, **{"authorization-plugins": ["opa", "broker"], "debug": True}))
+    assert other["action"] == "reload" and other["serial_reload"] is True  # still pending with the plugin key
+
+
+def test_defect3_features_change_needs_a_restart(run, tmp_path, monkeypatch):
+    _engine(monkeypatch)
+    run(BASE)
+    (tmp_path / ".daemon.json.fleet-pending").unlink()
+    res = run(dict(BASE, features={"containerd-snapshotter": True}))
+    assert res["action"] == "restart"
+
+
+def test_defect6_engine_state(run, tmp_path, monkeypatch):
+    res = run(BASE)  # no socket, no systemctl: cannot tell whether dockerd runs
+    assert res["engine_state"] == "unresponsive"
+    _engine(monkeypatch)
+    assert run(BASE)["engine_state"] == "up"

@@ -1,0 +1,52 @@
+"""plugins/filter/planner.py: Ansible data (hostvars, registered results) -> planner input."""
+
+from ansible_collections.fleet.docker.plugins.filter import planner as fp
+
+
+def result(action, state, manager, node_id, engine="up", serial=False):
+    return {"action": action, "engine_state": engine, "serial_reload": serial,
+            "ansible_facts": {"fleet_docker_host": {"docker": {"reachable": engine == "up"},
+                                                    "swarm": {"state": state, "manager": manager, "node_id": node_id}}}}
+
+
+def nodes(*managers, unreachable=()):
+    return [{"id": "id-" + m, "hostname": m, "manager": True, "leader": i == 0, "labels": {}, "availability": "active",
+             "reachability": "unreachable" if m in unreachable else "reachable"} for i, m in enumerate(managers)]
+
+
+def test_limit_to_one_manager_probes_the_others():
+    hostvars = {"m2": {"__docker_daemon_json": result("restart", "active", True, "id-m2")}, "m1": {}, "m3": {}, "m4": {}}
+    probe = [
+        {"item": "m1", "ansible_facts": {"fleet_docker_host": {"swarm": {"state": "active", "manager": True,
+                                                                         "node_id": "id-m1"}}}},
+        {"item": "m3", "unreachable": True},
+        {"item": "m4", "ansible_facts": {"fleet_docker_host": {"swarm": {"state": "unknown", "manager": False}}}},
+    ]
+    plan = fp.restart_plan(["m2"], hostvars, ["m1", "m2", "m3", "m4"], probe=probe,
+                           cluster=nodes("m1", "m2", "m3", "m4", unreachable=["m3", "m4"]))
+    assert plan["cluster_driver"] == "m2"  # the play's own manager reads the swarm
+    assert plan["steps"][0]["driver"] == "m1"
+    assert not plan["ok"] and "floor(N/2)+1 of ALL N" in plan["problems"][0]
+
+
+def test_skipped_result_is_no_action_and_unresponsive_is_refused():
+    hostvars = {"a": {"__docker_daemon_json": {"skipped": True}},
+                "b": {"__docker_daemon_json": result("reload", "unknown", False, "", engine="unresponsive")}}
+    plan = fp.restart_plan(["a", "b"], hostvars, [], probe=[], cluster=None)
+    assert plan["parallel"] == [] and not plan["ok"]
+    assert plan["problems"][0].startswith("b: dockerd runs but its API did not answer")
+
+
+def test_removal_plan_filter():
+    hostvars = {
+        "m1": {"fleet_docker_host": {"swarm": {"state": "active", "manager": True, "node_id": "id-m1"},
+                                     "default_ipv4": "10.0.0.1"}},
+        "w1": {"fleet_docker_host": {"swarm": {"state": "active", "manager": False, "node_id": "id-w1"},
+                                     "default_ipv4": "10.0.0.2"}},
+        "w2": {"swarm_node_state": "absent", "ansible_host": "10.0.0.3"},
+    }
+    groups = {"swarm_managers": ["m1"], "swarm_workers": ["w1", "w2"]}
+    plan = fp.removal_plan("w1", hostvars, groups, ["m1", "w1"])
+    assert plan["requested"] == ["w1", "w2"] and plan["driver"] == "m1"
+    assert plan["targets"] == [{"name": "w1", "hostname": "w1", "left": False, "node_id": "id-w1", "addr": "10.0.0.2"},
+                               {"name": "w2", "hostname": "w2", "left": False, "addr": "10.0.0.3"}]
