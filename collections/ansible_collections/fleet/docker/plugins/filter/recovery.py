@@ -68,9 +68,10 @@ def inventory_addrs(hostvars, hosts):
     return out
 
 
-def recovery_plan(reports, target, managers, reads=None, lost=None, addrs=None, action="recover"):
+def recovery_plan(reports, target, managers, reads=None, lost=None, addrs=None, action="recover", restored=False):
     return planner.recovery_plan(target, list(managers), _plain(reports), target_reads=_plain(reads or []),
-                                 lost=lost, inventory_addrs=_plain(addrs or {}), action=action)
+                                 lost=_plain(lost), inventory_addrs=_plain(addrs or {}), action=action,
+                                 restored=bool(restored))
 
 
 def recovery_reset(facts, target, view, states=None, stuck=None, restore=False):
@@ -88,7 +89,7 @@ def swarm_cluster_plan(hostvars, hosts, managers_group, in_play, absent=(), lost
     inputs = dict((h, _var(hostvars, h, inputs_key, {})) for h in hosts)
     facts = host_facts_of(hostvars, [h for h in hosts if h in in_play])
     return planner.cluster_plan(hosts, list(managers_group), inputs, facts, list(in_play), absent=list(absent),
-                                lost=lost)
+                                lost=_plain(lost))
 
 
 def backup_plan(cluster_info, managers, node_ids, requested="", stamp=""):

@@ -236,7 +236,8 @@ _ACTION_TEXT = {
 }
 
 
-def recovery_plan(target, managers, reports, target_reads=None, lost=None, inventory_addrs=None, action="recover"):
+def recovery_plan(target, managers, reports, target_reads=None, lost=None, inventory_addrs=None, action="recover",
+                  restored=False):
     """Whether `swarm_recover` forces a new cluster on `target`, only resets hosts, or refuses.
 
     target_reads: swarm_cluster_info results read on the target (several reads: an election
@@ -244,7 +245,10 @@ def recovery_plan(target, managers, reports, target_reads=None, lost=None, inven
     reports:      host_report() of every reachable host (managers AND workers); a manager's
                   report carries what swarm_cluster_info said on it.
     action:       "recover" (force-new-cluster from the target's state) or "restore" (the
-                  target's state was just put back from a backup).
+                  preflight of a restore, before the target's state is replaced).
+    restored:     the target's state was just put back from a backup: its RemoteManagers are
+                  those of backup time, not evidence of live managers (the live swarm was
+                  checked by the restore's preflight), so they are not counted.
 
     Returns force (bool), healthy (the target sees quorum), refuse (bool), reason, the
     accounting, summary (leader and figures when healthy), error (why the target has none),
@@ -257,6 +261,8 @@ def recovery_plan(target, managers, reports, target_reads=None, lost=None, inven
     reports = dict(reports)
     if target in reports:
         reports[target] = dict(reports[target], sees_leader=healthy)
+        if restored:
+            reports[target]["remote_managers"] = []
     accounting = account_managers(managers, reports, target=target, lost=lost, inventory_addrs=inventory_addrs)
     refuse, reason = False, ""
     target_report = reports.get(target)

@@ -413,3 +413,12 @@ def test_backup_plan_requested_host_and_names():
     assert not bad["ok"] and "swarm_backup_host wrk9 is not a reachable manager" in bad["reason"]
     none = planner.backup_plan([], {}, {}, [])
     assert not none["ok"] and "no host of swarm_managers answers" in none["reason"]
+
+
+def test_after_a_restore_the_archived_manager_list_is_not_evidence():
+    # the restored state lists managers of backup time (one of them long gone, 10.9.9.9)
+    names, reports = three({0: NO_LEADER, 1: DOWN, 2: DOWN}, worker=False)
+    reports["mgr0"]["remote_managers"] = [ip(0), ip(1), "10.9.9.9"]
+    assert planner.recovery_plan("mgr0", names, reports, target_reads=[read(NO_LEADER)])["refuse"]
+    plan = planner.recovery_plan("mgr0", names, reports, target_reads=[read(NO_LEADER)], restored=True)
+    assert plan["force"], plan["reason"]
