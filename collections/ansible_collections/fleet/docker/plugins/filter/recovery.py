@@ -1,0 +1,119 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters that hand the recovery, restore, init and backup decisions to module_utils/planner.py.
+
+The roles only wire data in and read the verdicts; every decision is a planner function
+with table-driven unit tests (tests/unit/plugins/module_utils/test_planner_recovery.py).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from collections.abc import Mapping
+
+from ansible_collections.fleet.docker.plugins.module_utils import planner
+
+
+def _plain(value):
+    """Lazy Ansible containers (hostvars, templated dicts) as plain dicts and lists."""
+    if isinstance(value, Mapping):
+        return dict((k, _plain(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _var(hostvars, host, key, default=None):
+    try:
+        hv = hostvars[host]
+    except KeyError:
+        return default
+    try:
+        value = hv.get(key, default) if hasattr(hv, "get") else default
+    except Exception:  # an undefined or failing template counts as missing
+        return default
+    return default if value is None else _plain(value)
+
+
+def host_facts_of(hostvars, hosts):
+    """{host: fleet_docker_host} of the hosts that have the fact."""
+    out = {}
+    for h in hosts:
+        fact = _var(hostvars, h, "fleet_docker_host")
+        if isinstance(fact, dict):
+            out[h] = fact
+    return out
+
+
+def recovery_reports(hostvars, hosts, read_key=""):
+    """{host: planner.host_report()} for the hosts that have fleet_docker_host; read_key names
+    the registered swarm_cluster_info result on each manager (skipped results count as not read)."""
+    out = {}
+    for h, fact in host_facts_of(hostvars, hosts).items():
+        read = _var(hostvars, h, read_key) if read_key else None
+        if isinstance(read, dict) and read.get("skipped"):
+            read = None
+        out[h] = planner.host_report(fact, read)
+    return out
+
+
+def inventory_addrs(hostvars, hosts):
+    """{host: swarm_advertise_addr} where the inventory sets one (to match RemoteManagers)."""
+    out = {}
+    for h in hosts:
+        addr = _var(hostvars, h, "swarm_advertise_addr", "")
+        if addr:
+            out[h] = addr
+    return out
+
+
+def recovery_plan(reports, target, managers, reads=None, lost=None, addrs=None, action="recover", restored=False):
+    return planner.recovery_plan(target, list(managers), _plain(reports), target_reads=_plain(reads or []),
+                                 lost=_plain(lost), inventory_addrs=_plain(addrs or {}), action=action,
+                                 restored=bool(restored))
+
+
+def recovery_reset(facts, target, view, states=None, stuck=None, restore=False):
+    return planner.reset_plan(target, _plain(facts), _plain(view), states=_plain(states or {}),
+                              stuck=list(stuck or []), restore=bool(restore))
+
+
+def recovery_stuck(facts, exclude=()):
+    return planner.stuck_hosts(_plain(facts), exclude=list(exclude))
+
+
+def swarm_cluster_plan(hostvars, hosts, managers_group, in_play, absent=(), lost=None, inputs_key="__swarm_me"):
+    """The swarm role's cluster decision (planner.cluster_plan) from hostvars."""
+    hosts = list(hosts)
+    inputs = dict((h, _var(hostvars, h, inputs_key, {})) for h in hosts)
+    facts = host_facts_of(hostvars, [h for h in hosts if h in in_play])
+    return planner.cluster_plan(hosts, list(managers_group), inputs, facts, list(in_play), absent=list(absent),
+                                lost=_plain(lost))
+
+
+def backup_plan(cluster_info, managers, node_ids, requested="", stamp=""):
+    info = _plain(cluster_info) or {}
+    return planner.backup_plan(list(managers), _plain(node_ids), info.get("cluster") or {}, info.get("nodes") or [],
+                               requested=requested or "", stamp=stamp)
+
+
+def parse_names(value):
+    return planner.parse_names(_plain(value))
+
+
+class FilterModule(object):
+    """Recovery, restore, init and backup plans (fleet.docker.<name>)."""
+
+    def filters(self):
+        return {
+            "host_facts_of": host_facts_of,
+            "recovery_reports": recovery_reports,
+            "inventory_addrs": inventory_addrs,
+            "recovery_plan": recovery_plan,
+            "recovery_reset": recovery_reset,
+            "recovery_stuck": recovery_stuck,
+            "swarm_cluster_plan": swarm_cluster_plan,
+            "backup_plan": backup_plan,
+            "parse_names": parse_names,
+        }
