@@ -176,7 +176,7 @@ class Applier(object):
     def cursor(self):
         if not self.journalctl:
             return None
-        rc, out, _ = self.module.run_command(
+        rc, out, _err = self.module.run_command(
             [self.journalctl, "-u", self.unit, "-n", "0", "--show-cursor", "-o", "cat", "--no-pager"])
         for line in out.splitlines():
             if line.startswith("-- cursor: "):
@@ -188,7 +188,7 @@ class Applier(object):
             return ""
         cmd = [self.journalctl, "-u", self.unit, "-o", "cat", "--no-pager"]
         cmd += ["--after-cursor", cursor] if cursor else ["--since", "@%d" % int(since - 1)]
-        rc, out, _ = self.module.run_command(cmd)
+        rc, out, _err = self.module.run_command(cmd)
         return out if rc == 0 else ""
 
     # ------------------------------------------------------------------ reload / restart
@@ -196,7 +196,7 @@ class Applier(object):
     def reload(self, pid_before):
         """(ok, reason). dockerd logs "Reloaded configuration" or why it refused the file."""
         cursor, since = self.cursor(), time.time()
-        rc, _, err = self.systemctl_run("reload", self.unit)
+        rc, _out, err = self.systemctl_run("reload", self.unit)
         if rc != 0:
             return False, ["systemctl reload %s failed: %s" % (self.unit, err.strip())], cursor, since
         deadline = time.time() + self.p["timeout"]
@@ -257,7 +257,7 @@ class Applier(object):
     def restart(self):
         before = self.state()
         cursor, since = self.cursor(), time.time()
-        rc, _, err = self.start_restart()
+        rc, _out, err = self.start_restart()
         if rc != 0:
             return False, ["systemctl restart %s failed: %s" % (self.unit, err.strip())], cursor, since
         ok, reason = self.wait_restart(before)

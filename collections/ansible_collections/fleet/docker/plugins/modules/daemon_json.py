@@ -246,7 +246,7 @@ class DaemonJson(object):
         systemctl = self.module.get_bin_path("systemctl")
         if not systemctl:
             return None, [], 0
-        rc, out, _ = self.module.run_command([
+        rc, out, _err = self.module.run_command([
             systemctl, "show", self.p["unit"], "-p", "ExecStart", "-p", "EnvironmentFiles",
             "-p", "Environment", "-p", "MainPID"])
         if rc != 0:
@@ -267,7 +267,7 @@ class DaemonJson(object):
         if info is not None and info.get("ServerVersion"):
             return dc.parse_version(info["ServerVersion"])
         if dockerd:
-            rc, out, _ = self.module.run_command([dockerd, "--version"])
+            rc, out, _err = self.module.run_command([dockerd, "--version"])
             if rc == 0:
                 return dc.parse_version(out)
         return None

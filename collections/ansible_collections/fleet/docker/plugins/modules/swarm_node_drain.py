@@ -286,7 +286,7 @@ def main():
 
         client.update_node(node["id"], to_worker)
         result.update(changed=True, demoted=True)
-        done, _ = client.wait_for(lambda: (not _current(client, node["id"])["manager"], None), p["wait_timeout"])
+        done, _detail = client.wait_for(lambda: (not _current(client, node["id"])["manager"], None), p["wait_timeout"])
         if not done:
             client.fail("demotion of %s did not complete within %ss: it is still a Raft member"
                         % (name, p["wait_timeout"]), **result)
@@ -309,7 +309,7 @@ def main():
 
     # 4. Wait: tasks running elsewhere (drain) or the node back (active/pause).
     if p["wait"] and draining and slots:
-        service_ids = sorted(set(s for s, _ in slots))
+        service_ids = sorted(set(s for s, _slot in slots))
 
         def evacuated():
             moved, pending = evacuation_status(client.task_list(service_ids), node["id"], slots,
@@ -317,7 +317,7 @@ def main():
             result.update(moved=moved, pending=pending)
             return not pending, None
 
-        done, _ = client.wait_for(evacuated, p["wait_timeout"])
+        done, _detail = client.wait_for(evacuated, p["wait_timeout"])
         if not done:
             result["waited"] = round(time.time() - started, 1)
             client.fail("drain of %s timed out after %ss: %d of %d tasks are still not running elsewhere: %s. "

@@ -279,7 +279,7 @@ def test_merge_removes_keys_dropped_from_management_only():
 
 
 def test_merge_previously_managed_key_already_gone():
-    new, _ = dc.merge({"a": 1}, {}, ["b"])
+    new, _removed = dc.merge({"a": 1}, {}, ["b"])
     assert new == {"a": 1}
 
 

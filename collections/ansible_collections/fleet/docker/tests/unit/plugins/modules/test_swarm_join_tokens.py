@@ -106,7 +106,7 @@ def test_rotation_sends_the_swarm_spec_and_version_unchanged(monkeypatch):
 
 
 def test_worker_only_keeps_the_manager_token(monkeypatch):
-    out, _ = run(monkeypatch, ["worker"])
+    out, _calls = run(monkeypatch, ["worker"])
     assert out.result["before"]["manager"] == out.result["after"]["manager"]
     assert out.result["before"]["worker"] != out.result["after"]["worker"]
 
@@ -120,6 +120,6 @@ def test_check_mode_and_no_rotation_change_nothing(monkeypatch):
 
 
 def test_a_token_that_did_not_change_fails(monkeypatch):
-    out, _ = run(monkeypatch, ["worker"], rotate_changes=False)
+    out, _calls = run(monkeypatch, ["worker"], rotate_changes=False)
     assert out.failed
     assert "the worker join token did not change" in out.result["msg"]
