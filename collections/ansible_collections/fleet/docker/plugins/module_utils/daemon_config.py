@@ -356,8 +356,9 @@ def authz_plugins_of_engine(plugins):
     names = set()
     for plugin in plugins or []:
         types = ((plugin.get("Config") or {}).get("Interface") or {}).get("Types") or []
-        types = [t if isinstance(t, str) else "%s.%s/%s" % (t.get("Prefix", ""), t.get("Capability", ""),
-                                                          t.get("Version", "")) for t in types]
+        types = [t if isinstance(t, str)
+                 else "%s.%s/%s" % (t.get("Prefix", ""), t.get("Capability", ""), t.get("Version", ""))
+                 for t in types]
         if not plugin.get("Enabled") or AUTHZ_INTERFACE not in types:
             continue
         name = plugin.get("Name") or ""

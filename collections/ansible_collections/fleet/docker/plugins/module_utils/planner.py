@@ -728,8 +728,8 @@ def stuck_hosts(facts, exclude=()):
         if name in exclude or not (fact.get("docker") or {}).get("reachable"):
             continue
         sw = fact.get("swarm") or {}
-        if sw.get("state") in ("pending", "error") or (sw.get("state") == "active" and sw.get("manager")
-                                                      and not sw.get("cluster_id")):
+        stuck = sw.get("state") == "active" and sw.get("manager") and not sw.get("cluster_id")
+        if sw.get("state") in ("pending", "error") or stuck:
             out.append(name)
     return out
 

@@ -106,9 +106,9 @@ def test_defect1_demotion_keeps_the_remaining_rule(monkeypatch):
 
 
 def test_defect1_two_managers_need_the_opt_in(monkeypatch):
-    done, _ = run(monkeypatch, [raw("m1"), raw("m2")], node="m2")
+    done, _swarm = run(monkeypatch, [raw("m1"), raw("m2")], node="m2")
     assert done.failed and "docker_daemon_allow_control_plane_outage" in done.result["msg"]
-    done, _ = run(monkeypatch, [raw("m1"), raw("m2")], node="m2", allow_control_plane_outage=True)
+    done, _swarm = run(monkeypatch, [raw("m1"), raw("m2")], node="m2", allow_control_plane_outage=True)
     assert not done.failed and done.result["quorum"]["outage"]
 
 
