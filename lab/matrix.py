@@ -111,9 +111,9 @@ def copy_project(container=CONTROLLER, lab_state=True):
         raise SystemExit("matrix: tar of the project failed")
     if not lab_state:
         return
-    # the lab's key and inventory (paths as written into the inventory)
+    # the lab's key, its nodes' host keys and inventory (paths as written into the inventory)
     tar = subprocess.Popen(["tar", "-C", ROOT, "-cf", "-", "lab/.state/id_ed25519", "lab/.state/id_ed25519.pub",
-                            os.path.relpath(STATE, ROOT)], stdout=subprocess.PIPE)
+                            "lab/.state/%s.known_hosts" % LAB, os.path.relpath(STATE, ROOT)], stdout=subprocess.PIPE)
     run(["docker", "exec", "-i", container, "tar", "-C", ROOT, "-xf", "-"], stdin=tar.stdout, capture=True)
     tar.wait()
 
