@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -459,6 +460,19 @@ def write_known_hosts(path, keys, ips):
     os.chmod(path, 0o644)
 
 
+def give_machine_id(name):
+    """A machine-id of its own for a created node, before it boots: the image has one baked in,
+    which would make every node look like a clone of the others (the swarm role's join
+    preflight refuses hosts that share /etc/machine-id, as it should for cloned VMs)."""
+    with tempfile.NamedTemporaryFile("w", prefix="fleet-lab-machine-id-", delete=False) as fh:
+        fh.write(uuid.uuid4().hex + "\n")
+    try:
+        os.chmod(fh.name, 0o444)
+        docker("cp", fh.name, "%s:/etc/machine-id" % name)
+    finally:
+        os.unlink(fh.name)
+
+
 def start_nodes(names, network, lab, pubkey=None, images=None):
     """Create (or keep) systemd+dockerd nodes; returns {name: ip}. Idempotent.
 
@@ -475,9 +489,11 @@ def start_nodes(names, network, lab, pubkey=None, images=None):
                 docker("start", name)
             continue
         docker("volume", "create", "--label", "%s=%s" % (LABEL, lab), "%s-docker" % name)
-        docker("run", "-d", "--name", name, "--hostname", name, "--network", network,
+        docker("create", "--name", name, "--hostname", name, "--network", network,
                "--label", "%s=%s" % (LABEL, lab), *NODE_RUN_FLAGS,
                "-v", "%s-docker:/var/lib/docker" % name, images.get(name, IMAGE_NODE), "/sbin/init")
+        give_machine_id(name)
+        docker("start", name)
     for name in names:
         image = images.get(name, IMAGE_NODE)
         wait_until("node %s (systemd%s)" % (name, " + dockerd" if image != IMAGE_BARE else ""),

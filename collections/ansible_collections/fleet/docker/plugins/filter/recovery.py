@@ -92,6 +92,29 @@ def swarm_cluster_plan(hostvars, hosts, managers_group, in_play, absent=(), lost
                                 lost=_plain(lost))
 
 
+def swarm_preflight_plan(cluster, hostvars, inputs_key="__swarm_me"):
+    """Who listens and probes what before a join (planner.join_preflight_plan)."""
+    cluster = _plain(cluster) or {}
+    hosts = list(cluster.get("members") or []) + list(cluster.get("joiners") or []) + [cluster.get("chosen") or ""]
+    facts = host_facts_of(hostvars, [h for h in hosts if h])
+    roles = dict((h, (_var(hostvars, h, inputs_key, {}) or {}).get("role", "worker")) for h in hosts if h)
+    return planner.join_preflight_plan(cluster, facts, roles)
+
+
+def swarm_preflight_verdict(plan, hostvars, open_key, probe_key, max_skew):
+    """The preflight's refusals (planner.join_preflight_verdict) from the registered results."""
+    plan = _plain(plan) or {}
+    reports = {}
+    for h in plan.get("hosts") or []:
+        opened = _var(hostvars, h, open_key, {}) or {}
+        probed = _var(hostvars, h, probe_key, {}) or {}
+        if opened.get("failed") or probed.get("failed") or "identity" not in opened:
+            continue
+        reports[h] = {"in_use": opened.get("in_use") or [], "clock_offset": opened.get("clock_offset"),
+                      "identity": opened.get("identity") or {}, "probes": probed.get("probes") or []}
+    return planner.join_preflight_verdict(plan, reports, float(max_skew))
+
+
 def backup_plan(cluster_info, managers, node_ids, requested="", stamp=""):
     info = _plain(cluster_info) or {}
     return planner.backup_plan(list(managers), _plain(node_ids), info.get("cluster") or {}, info.get("nodes") or [],
@@ -115,5 +138,7 @@ class FilterModule(object):
             "recovery_stuck": recovery_stuck,
             "swarm_cluster_plan": swarm_cluster_plan,
             "backup_plan": backup_plan,
+            "swarm_preflight_plan": swarm_preflight_plan,
+            "swarm_preflight_verdict": swarm_preflight_verdict,
             "parse_names": parse_names,
         }

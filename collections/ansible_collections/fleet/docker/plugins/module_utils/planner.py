@@ -22,6 +22,7 @@ Sections (keep new functions in the section they belong to):
   4. Availability bookkeeping       what to give back after a drain, recorded on the node
   5. Recovery, restore, init plan   split-brain guards, who is forced, who is reset
   6. Backup plan
+  7. Join preflight                 who listens and probes which port, and the verdict
 """
 
 from __future__ import absolute_import, division, print_function
@@ -955,3 +956,138 @@ def backup_plan(managers, node_ids, cluster, nodes, requested="", stamp=""):
         "name": name,
         "availability": by_id.get(node_id, {}).get("availability") or "active",
     }
+
+
+# --------------------------------------------------------------------------- 7. join preflight
+
+#: The TCP ports a join needs between nodes (facts.md, "Ports between nodes"), and what they
+#: are for, as the refusals name them. UDP 7946 and 4789 (VXLAN) cannot be probed without a
+#: peer that answers on them; they are documented, not checked.
+PREFLIGHT_PORTS = {2377: "swarm management (Raft, joins)", 7946: "gossip (node discovery)"}
+
+#: Identity fields two swarm hosts must not share, with how a refusal names them.
+PREFLIGHT_IDENTITY = (
+    ("hostname", "the same hostname",
+     "swarm node names would collide; give each host its own hostname"),
+    ("machine_id", "the same /etc/machine-id",
+     "a cloned machine (moby#46167); give it its own: rm /etc/machine-id && systemd-machine-id-setup"),
+    ("engine_id", "the same Docker engine ID (docker info: ID)",
+     "a cloned /var/lib/docker; on one of them stop docker, remove /var/lib/docker/engine-id, start docker"),
+)
+
+
+def join_preflight_plan(cluster, facts, roles):
+    """Which hosts check what before the swarm role creates the swarm or joins hosts to it.
+
+    cluster: the cluster_plan result (chosen, chosen_addr, init, joiners, members, addrs).
+    facts:   {hostname: fleet_docker_host} (members are probed at the address the swarm has
+             for them, swarm.node_addr).
+    roles:   {hostname: 'manager' | 'worker'} (the wanted role of each joiner).
+
+    Returns hosts (every host that reports its clock and identity: members and new nodes),
+    new (the hosts not in the swarm yet: joiners, and the bootstrap manager on init),
+    listen ({host: [ports]}: stand-in listeners on new nodes, which have no dockerd
+    listening yet, for exactly the ports someone probes), probe ({host: [{host, addr, port}]}),
+    reference (the host every clock is compared with: the manager the others join through).
+    Pairs probed: each joiner -> the manager it joins through, 2377; each joiner -> every other
+    node, 7946; that manager -> each joiner, 7946, and 2377 when the joiner becomes a manager.
+    Nothing is checked when nobody joins.
+    """
+    chosen = cluster.get("chosen") or ""
+    joiners = [h for h in cluster.get("joiners") or [] if h != chosen]
+    if not joiners or not chosen:
+        return {"hosts": [], "new": [], "listen": {}, "probe": {}, "reference": chosen}
+    init = bool(cluster.get("init"))
+    new = ([chosen] if init else []) + joiners
+    hosts = []
+    for h in list(cluster.get("members") or []) + new:
+        if h not in hosts:
+            hosts.append(h)
+    addrs = cluster.get("addrs") or {}
+
+    def addr(h):
+        if h == chosen and cluster.get("chosen_addr"):
+            return cluster["chosen_addr"]
+        if h not in new:
+            node_addr = ((facts.get(h) or {}).get("swarm") or {}).get("node_addr")
+            if node_addr:
+                return node_addr
+        return addrs.get(h, "")
+
+    probe = dict((h, []) for h in hosts)
+    for j in joiners:
+        probe[j].append({"host": chosen, "addr": addr(chosen), "port": 2377})
+        probe[j].extend({"host": p, "addr": addr(p), "port": 7946} for p in hosts if p != j)
+    for j in joiners:
+        probe[chosen].append({"host": j, "addr": addr(j), "port": 7946})
+        if roles.get(j) == "manager":
+            probe[chosen].append({"host": j, "addr": addr(j), "port": 2377})
+    listen = {}
+    for items in probe.values():
+        for item in items:
+            if item["host"] in new:
+                ports = listen.setdefault(item["host"], [])
+                if item["port"] not in ports:
+                    ports.append(item["port"])
+    for ports in listen.values():
+        ports.sort()
+    return {"hosts": hosts, "new": new, "listen": listen,
+            "probe": dict((h, items) for h, items in probe.items() if items), "reference": chosen}
+
+
+def _port_name(port):
+    return "%s/tcp (%s)" % (port, PREFLIGHT_PORTS.get(port, "swarm"))
+
+
+def join_preflight_verdict(plan, reports, max_skew):
+    """The preflight's refusals, one per problem, each naming the host(s) and the port.
+
+    plan:     join_preflight_plan's result.
+    reports:  {hostname: {'in_use': [ports], 'probes': [{host, addr, port, ok, error}],
+              'clock_offset': seconds (host clock minus the controller's) or None,
+              'identity': {hostname, machine_id, engine_id}}} of the hosts that answered.
+    max_skew: the largest clock difference allowed between a host and the reference (s).
+
+    A host of the plan without a report is refused by name (its checks did not run).
+    Identity clashes count only where a new node is one of the pair (two members that
+    already share a name are not this run's doing; they are still in the report).
+    """
+    errors = []
+    hosts = plan.get("hosts") or []
+    new = plan.get("new") or []
+    ref = plan.get("reference") or ""
+    for h in hosts:
+        if h not in reports:
+            errors.append("%s: its preflight checks did not run (no report); nothing was changed" % h)
+    for h in hosts:
+        for port in sorted((reports.get(h) or {}).get("in_use") or []):
+            errors.append("%s: port %s is already in use by another process on this host, and Docker must "
+                          "listen on it to be a swarm node; stop that process" % (h, _port_name(port)))
+    for h in hosts:
+        for item in (reports.get(h) or {}).get("probes") or []:
+            if not item.get("ok"):
+                errors.append("%s cannot reach %s at %s:%s (%s): the %s port; open it from %s to %s"
+                              % (h, item.get("host"), item.get("addr"), _port_name(item.get("port")),
+                                 item.get("error") or "no answer", "management" if item.get("port") == 2377
+                                 else "gossip", h, item.get("host")))
+    ref_offset = (reports.get(ref) or {}).get("clock_offset")
+    if ref_offset is not None:
+        for h in hosts:
+            offset = (reports.get(h) or {}).get("clock_offset")
+            if h == ref or offset is None:
+                continue
+            diff = offset - ref_offset
+            if abs(diff) > max_skew:
+                errors.append("%s's clock is %.0f s %s %s's (more than swarm_preflight_clock_skew, %s s): swarm TLS "
+                              "certificates are checked against the clock; synchronise the clocks (NTP) first"
+                              % (h, abs(diff), "ahead of" if diff > 0 else "behind", ref, max_skew))
+    for key, what, hint in PREFLIGHT_IDENTITY:
+        seen = {}
+        for h in hosts:
+            value = ((reports.get(h) or {}).get("identity") or {}).get(key) or ""
+            if value:
+                seen.setdefault(value, []).append(h)
+        for value, group in seen.items():
+            if len(group) > 1 and any(h in new for h in group):
+                errors.append("%s report %s (%s): %s" % (" and ".join(group), what, value, hint))
+    return errors
