@@ -12,6 +12,7 @@ __metaclass__ = type
 
 from collections.abc import Mapping
 
+from ansible_collections.fleet.docker.plugins.module_utils import inputs as input_checks
 from ansible_collections.fleet.docker.plugins.module_utils import planner
 
 
@@ -115,6 +116,47 @@ def swarm_preflight_verdict(plan, hostvars, open_key, probe_key, max_skew):
     return planner.join_preflight_verdict(plan, reports, float(max_skew))
 
 
+def _swarm_inputs(hostvars, hosts, inputs_key, keys):
+    """{host: inputs}: this run's recorded inputs, or the inventory's for a host that failed
+    before recording them (its bad input still stops the run)."""
+    defaults = {"state": ("swarm_node_state", "present"), "advertise_addr": ("swarm_advertise_addr", ""),
+                "labels": ("swarm_node_labels", {})}
+    out = {}
+    for h in hosts:
+        me = _var(hostvars, h, inputs_key)
+        if not isinstance(me, dict):
+            me = dict((k, _var(hostvars, h, defaults[k][0], defaults[k][1])) for k in keys)
+        out[h] = me
+    return out
+
+
+def swarm_input_errors(hostvars, hosts, groups, play_hosts_all, absent=(), count_override=False,
+                       owner_key="fleet.docker.owned-labels", inputs_key="__swarm_me"):
+    """Role swarm's input checks (module_utils.inputs.swarm_input_errors)."""
+    groups = _plain(groups) or {}
+    hosts = [h for h in hosts if h in play_hosts_all]
+    inputs = _swarm_inputs(hostvars, hosts, inputs_key, ("state", "advertise_addr", "labels"))
+    return input_checks.swarm_input_errors(hosts, groups.get("swarm_managers") or [], groups.get("swarm_workers") or [],
+                                           groups.get("docker_hosts") or [], inputs, absent=list(absent),
+                                           count_override=bool(count_override), owner_key=owner_key)
+
+
+def swarm_labels_input_errors(hostvars, hosts, play_hosts_all, owner_key="fleet.docker.owned-labels",
+                              inputs_key="__swarm_labels_me"):
+    """Role swarm_labels' input checks (module_utils.inputs.swarm_labels_input_errors)."""
+    hosts = [h for h in hosts if h in play_hosts_all]
+    return input_checks.swarm_labels_input_errors(hosts, _swarm_inputs(hostvars, hosts, inputs_key,
+                                                                       ("state", "labels")), owner_key=owner_key)
+
+
+def swarm_labels_plan(hostvars, hosts, play_hosts, inputs_key="__swarm_labels_me"):
+    """Role swarm_labels' manager and nodes (planner.labels_plan)."""
+    hosts = list(hosts)
+    playing = [h for h in hosts if h in play_hosts]
+    inputs = dict((h, _var(hostvars, h, inputs_key, {})) for h in playing)
+    return planner.labels_plan(hosts, inputs, host_facts_of(hostvars, playing), playing)
+
+
 def backup_plan(cluster_info, managers, node_ids, requested="", stamp=""):
     info = _plain(cluster_info) or {}
     return planner.backup_plan(list(managers), _plain(node_ids), info.get("cluster") or {}, info.get("nodes") or [],
@@ -139,6 +181,9 @@ class FilterModule(object):
             "swarm_cluster_plan": swarm_cluster_plan,
             "backup_plan": backup_plan,
             "swarm_preflight_plan": swarm_preflight_plan,
+            "swarm_input_errors": swarm_input_errors,
+            "swarm_labels_input_errors": swarm_labels_input_errors,
+            "swarm_labels_plan": swarm_labels_plan,
             "swarm_preflight_verdict": swarm_preflight_verdict,
             "parse_names": parse_names,
         }

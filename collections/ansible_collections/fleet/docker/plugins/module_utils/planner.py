@@ -23,6 +23,7 @@ Sections (keep new functions in the section they belong to):
   5. Recovery, restore, init plan   split-brain guards, who is forced, who is reset
   6. Backup plan
   7. Join preflight                 who listens and probes which port, and the verdict
+  8. Labels plan                    which manager swarm_labels works through, and on what
 """
 
 from __future__ import absolute_import, division, print_function
@@ -1091,3 +1092,36 @@ def join_preflight_verdict(plan, reports, max_skew):
             if len(group) > 1 and any(h in new for h in group):
                 errors.append("%s report %s (%s): %s" % (" and ".join(group), what, value, hint))
     return errors
+
+
+# --------------------------------------------------------------------------- 8. labels plan
+
+
+def labels_plan(hosts, inputs, facts, in_play):
+    """Role swarm_labels: the manager to call and the nodes to label.
+
+    hosts:   swarm hosts in inventory order (swarm_managers first).
+    inputs:  {host: {'state', 'labels'}} of the hosts in the play.
+    facts:   {host: fleet_docker_host}.
+    in_play: hosts still in the play.
+
+    manager: the first host still in the play that is an active swarm manager, present
+             hosts before hosts marked absent (a leaving manager is the last resort), or ""
+             when there is none. nodes: [{node_id, name, labels}] of present hosts with a
+             NodeID; outside: present hosts without one (in no swarm); wanted: {node_id: labels}.
+    """
+    playing = [h for h in hosts if h in in_play]
+    present = [h for h in playing if (inputs.get(h) or {}).get("state", "present") == "present"]
+
+    def swarm(h):
+        return (facts.get(h) or {}).get("swarm") or {}
+
+    manager = next((h for h in present + playing if swarm(h).get("state") == "active" and swarm(h).get("manager")), "")
+    nodes = [{"node_id": swarm(h)["node_id"], "name": h, "labels": (inputs.get(h) or {}).get("labels") or {}}
+             for h in present if swarm(h).get("node_id")]
+    return {
+        "manager": manager,
+        "nodes": nodes,
+        "outside": [h for h in present if not swarm(h).get("node_id")],
+        "wanted": dict((n["node_id"], n["labels"]) for n in nodes),
+    }
