@@ -13,7 +13,7 @@ SCENARIOS ?= default engine daemon swarm registry removal runbooks status faults
 LAB_NODES ?= 4
 BENCH_REPEAT ?= 3
 
-.PHONY: help venv engine images lab lab-down converge demo demo-push test lint unit molecule e2e bench
+.PHONY: help venv engine images lab lab-down converge demo demo-push test lint unit unit-lab molecule e2e bench
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ lint: venv  ## yamllint + ansible-lint (production profile) + ruff (Python)
 unit: venv  ## pytest: module logic, lab tool, Jenkins stand-in
 	pytest -q collections/ansible_collections/fleet/docker/tests/unit lab/tests
 
+unit-lab: venv  ## pytest: the lab tool and the Jenkins stand-in (make test runs the collection's tests in ansible-test units)
+	pytest -q lab/tests
+
 .PHONY: sanity sanity-current collection matrix-current
 sanity: venv  ## ansible-test sanity (every test) + units for the collection, community.docker beside it
 	.ci/ansible-test.sh sanity
@@ -76,7 +79,7 @@ molecule: venv images  ## every Molecule scenario (SCENARIOS=... to pick)
 e2e: venv images  ## demo lab end to end over SSH: site.yml twice (second must be changed=0), push, teardown
 	python3 lab/e2e.py
 
-test: lint unit sanity collection molecule e2e matrix-current  ## what CI runs: lint + unit + ansible-test + tarball + Molecule + lab end to end + current-controller leg
+test: lint unit-lab sanity collection molecule e2e matrix-current  ## what CI runs: lint + unit + ansible-test + tarball + Molecule + lab end to end + current-controller leg
 
 bench: venv images  ## project vs plain playbook (LAB_NODES=4 or 4,16): converge, no-op, removal; median of BENCH_REPEAT; BENCH_ARGS=--profile
 	python3 lab/bench.py --nodes $(LAB_NODES) --repeat $(BENCH_REPEAT) $(BENCH_ARGS)
