@@ -115,14 +115,14 @@ def test_labels_plan_enumerated():
     seen = 0
     for hosts, per in label_cases():
         seen += 1
-        inputs = dict((h, {"state": s, "labels": {"n": h}}) for h, (s, _, _) in zip(hosts, per))
-        facts = dict((h, fact(k, i)) for i, (h, (_, _, k)) in enumerate(zip(hosts, per)) if fact(k, i))
-        in_play = [h for h, (_, p, _) in zip(hosts, per) if p]
+        inputs = dict((h, {"state": c[0], "labels": {"n": h}}) for h, c in zip(hosts, per))
+        facts = dict((h, fact(c[2], i)) for i, (h, c) in enumerate(zip(hosts, per)) if fact(c[2], i))
+        in_play = [h for h, c in zip(hosts, per) if c[1]]
         got = pl.labels_plan(hosts, dict((h, inputs[h]) for h in in_play), facts, in_play)
         # the rule: present managers in play first (inventory order), then absent ones; never out of play
         ranked = sorted((0 if s == "present" else 1, i) for i, (s, p, k) in enumerate(per) if p and k == "manager")
         assert got["manager"] == (hosts[ranked[0][1]] if ranked else "")
-        present = [i for i, (s, p, _) in enumerate(per) if p and s == "present"]
+        present = [i for i, c in enumerate(per) if c[1] and c[0] == "present"]
         with_id = [i for i in present if per[i][2] in ("worker", "manager")]
         assert got["nodes"] == [{"node_id": "id%d" % i, "name": hosts[i], "labels": {"n": hosts[i]}} for i in with_id]
         assert got["outside"] == [hosts[i] for i in present if i not in with_id]

@@ -33,7 +33,7 @@ def shapes(max_hosts=6):
                 if members and not manager_members:
                     continue  # members without a reachable manager: cluster_plan refuses before this
                 init = not members
-                chosen = manager_members[0] if members else next(h for h in hosts if roles[h] == "manager")
+                chosen = manager_members[0] if members else [h for h in hosts if roles[h] == "manager"][0]
                 joiners = [h for h in hosts if h not in members and h != chosen]
                 addrs = dict((h, "10.0.0.%d" % (i + 1)) for i, h in enumerate(hosts))
                 cluster = {"chosen": chosen, "chosen_addr": "10.1.0.%d" % (hosts.index(chosen) + 1) if members
@@ -95,7 +95,7 @@ def test_plan_probes_exactly_the_pairs(hosts, roles, members, cluster):
     assert set(plan["hosts"]) == set(members) | new
     # stand-in listeners: on new nodes only (members' dockerd listens), exactly the probed ports
     want_listen = {}
-    for _, target, port in expected_pairs(hosts, roles, members, cluster):
+    for _source, target, port in expected_pairs(hosts, roles, members, cluster):
         if target in new:
             want_listen.setdefault(target, set()).add(port)
     assert dict((h, set(p)) for h, p in plan["listen"].items()) == want_listen
@@ -146,7 +146,7 @@ def test_verdict_every_single_fault(hosts, roles, members, cluster):
             "%s: its preflight checks did not run (no report); nothing was changed" % h]
     # each pair sharing each identity field: refused when a new node is one of them
     for a, b in itertools.combinations(plan["hosts"], 2):
-        for key, what, _ in pl.PREFLIGHT_IDENTITY:
+        for key, what, _hint in pl.PREFLIGHT_IDENTITY:
             reports = ok_reports(plan)
             reports[b]["identity"][key] = reports[a]["identity"][key]
             errors = pl.join_preflight_verdict(plan, reports, SKEW)

@@ -79,7 +79,7 @@ def test_listener_exits_by_itself_after_its_lifetime(state_file):
     port = free_port()
     mod.open_listeners([port], state_file, 1)
     pid = mod._read_state(state_file)["pid"]
-    for _ in range(100):
+    for _attempt in range(100):
         if mod._start_time(pid) is None:
             break
         time.sleep(0.05)
