@@ -17,6 +17,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import os
 import socket
 import time
 
@@ -329,13 +330,32 @@ def ipv4_addresses(run_command):
     return default_ip, addrs
 
 
-def host_facts(run_command, info):
+def dockerd_running(proc="/proc"):
+    """Whether a dockerd process runs on this host (its /proc/<pid>/comm), or None when /proc
+    cannot be read. Tells an engine that is stopped from one that does not answer."""
+    try:
+        pids = [p for p in os.listdir(proc) if p.isdigit()]
+    except OSError:
+        return None
+    for pid in pids:
+        try:
+            with open(os.path.join(proc, pid, "comm")) as fh:
+                if fh.read().strip() == "dockerd":
+                    return True
+        except (IOError, OSError):
+            continue
+    return False
+
+
+def host_facts(run_command, info, proc="/proc"):
     """The `fleet_docker_host` fact: engine, swarm identity, addresses."""
     default_ip, addrs = ipv4_addresses(run_command)
     return {
         "docker": {
             "reachable": info is not None,
             "server_version": (info or {}).get("ServerVersion", ""),
+            # only read when the engine does not answer (a recovery tells hung from stopped)
+            "process": True if info is not None else dockerd_running(proc),
         },
         "swarm": swarm_identity(info),
         "default_ipv4": default_ip,

@@ -470,6 +470,10 @@ SWARM_PORT = 2377
 #: Statuses of a manager in a recovery's accounting; the first two stop a recovery.
 SEES_LEADER = "sees a leader"
 UNACCOUNTED = "unaccounted for"
+#: A manager whose API does not answer while a dockerd process runs on it (hung, or slow to
+#: start): its Raft member may still be part of a majority, so it stops a recovery too,
+#: unless the operator names it lost. "engine down" is a host with no dockerd process.
+UNRESPONSIVE = "engine not answering"
 ACCOUNTED = ("target", "no leader", "engine down", "not in a swarm", "worker now", "lost")
 
 
@@ -520,6 +524,8 @@ def host_report(fact, cluster_read=None):
         "remote_managers": [_ip(a) for a in (sw.get("remote_managers") or [])],
         "addresses": addresses,
         "sees_leader": sees,
+        # whether a dockerd process runs (None: the fact does not say; treated as running)
+        "engine_process": (fact.get("docker") or {}).get("process"),
     }
 
 
@@ -529,7 +535,7 @@ def _manager_status(name, report, target):
     if report is None:
         return UNACCOUNTED
     if not report["engine"]:
-        return "engine down"
+        return "engine down" if report.get("engine_process") is False else UNRESPONSIVE
     if report["sees_leader"]:
         return SEES_LEADER
     if report["state"] == "inactive":
@@ -561,7 +567,7 @@ def account_managers(managers, reports, target="", lost=None, inventory_addrs=No
     statuses = {}
     for name in managers:
         status = _manager_status(name, reports.get(name), target)
-        if status == UNACCOUNTED and name in lost:
+        if status in (UNACCOUNTED, UNRESPONSIVE) and name in lost:
             status = "lost"
         statuses[name] = status
     # Which inventory host each address belongs to (reached hosts by their own addresses).
@@ -587,7 +593,7 @@ def account_managers(managers, reports, target="", lost=None, inventory_addrs=No
             if name not in statuses:
                 # a host of the inventory outside swarm_managers holds a manager address
                 statuses[name] = _manager_status(name, reports.get(name), target)
-                if statuses[name] == UNACCOUNTED and name in lost:
+                if statuses[name] in (UNACCOUNTED, UNRESPONSIVE) and name in lost:
                     statuses[name] = "lost"
             continue
         if ip in lost_ips:
@@ -612,6 +618,8 @@ def account_managers(managers, reports, target="", lost=None, inventory_addrs=No
         "unaccounted": [n for n in managers if statuses[n] == UNACCOUNTED]
         + sorted(n for n in statuses if n not in managers and statuses[n] == UNACCOUNTED)
         + [ip for ip in seen_ips if addresses.get(ip) == UNACCOUNTED],
+        "unresponsive": [n for n in managers if statuses[n] == UNRESPONSIVE]
+        + sorted(n for n in statuses if n not in managers and statuses[n] == UNRESPONSIVE),
         "lost": [n for n in statuses if statuses[n] == "lost"] + [ip for ip in seen_ips if addresses.get(ip) == "lost"],
         "unknown_lost": [x for x in lost if x not in known and _ip(x) not in seen_ips],
     }
@@ -633,6 +641,15 @@ def split_brain_verdict(action, accounting, target):
             "%s see%s a leader: the swarm has quorum. %s would fork it into two swarms with the same cluster ID; "
             "fix the network or Docker of the host that is cut off instead (it rejoins by itself)"
             % (", ".join(seen), "s" if len(seen) == 1 else "", _ACTION_TEXT[action])
+        )
+    if accounting.get("unresponsive"):
+        names = accounting["unresponsive"]
+        return False, (
+            "the Docker engine of %s does not answer while dockerd runs there (hung, or still starting): %s Raft "
+            "member may still be part of a majority. %s could fork a live swarm. Wait for it or restart Docker "
+            "there (systemctl restart docker), stop it (systemctl stop docker), or, if it is really gone, name %s: %s"
+            % (", ".join(names), "its" if len(names) == 1 else "their", _ACTION_TEXT[action],
+               "it" if len(names) == 1 else "them", _lost_hint(names))
         )
     if accounting["unaccounted"]:
         names = accounting["unaccounted"]

@@ -66,7 +66,10 @@ ansible_facts:
       type: dict
       contains:
         docker:
-          description: C(reachable) (bool) and C(server_version).
+          description: >-
+            C(reachable) (bool), C(server_version), and C(process): whether a dockerd process runs (true when the
+            engine answers; read from /proc when it does not, so that a hung engine is told from a stopped one;
+            null when /proc cannot be read).
           type: dict
         swarm:
           description: >-
