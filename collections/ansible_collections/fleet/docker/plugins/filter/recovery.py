@@ -157,6 +157,23 @@ def swarm_labels_plan(hostvars, hosts, play_hosts, inputs_key="__swarm_labels_me
     return planner.labels_plan(hosts, inputs, host_facts_of(hostvars, playing), playing)
 
 
+def daemon_input_errors(log_driver, log_opts, insecure_registries, options, apply_timeout, swarm_host=False):
+    """Role docker_daemon's input checks (module_utils.inputs.daemon_input_errors)."""
+    return input_checks.daemon_input_errors(_plain(log_driver), _plain(log_opts), _plain(insecure_registries),
+                                            _plain(options), _plain(apply_timeout), bool(swarm_host))
+
+
+_REGISTRY_VARS = ("docker_registry_address", "ansible_host", "docker_registry_port", "docker_registry_tls_cert",
+                  "docker_registry_tls_ca_cert")
+
+
+def daemon_registries(hostvars, registry_hosts, trust=True):
+    """The project's registries as Docker hosts reach them (module_utils.inputs.daemon_registries)."""
+    hosts = list(registry_hosts or [])
+    registry_vars = dict((h, dict((k, _var(hostvars, h, k)) for k in _REGISTRY_VARS)) for h in hosts)
+    return input_checks.daemon_registries(hosts, registry_vars, trust=bool(trust))
+
+
 def backup_plan(cluster_info, managers, node_ids, requested="", stamp=""):
     info = _plain(cluster_info) or {}
     return planner.backup_plan(list(managers), _plain(node_ids), info.get("cluster") or {}, info.get("nodes") or [],
@@ -182,6 +199,8 @@ class FilterModule(object):
             "backup_plan": backup_plan,
             "swarm_preflight_plan": swarm_preflight_plan,
             "swarm_input_errors": swarm_input_errors,
+            "daemon_input_errors": daemon_input_errors,
+            "daemon_registries": daemon_registries,
             "swarm_labels_input_errors": swarm_labels_input_errors,
             "swarm_labels_plan": swarm_labels_plan,
             "swarm_preflight_verdict": swarm_preflight_verdict,

@@ -106,3 +106,65 @@ def swarm_labels_input_errors(hosts, inputs, owner_key="fleet.docker.owned-label
         errors.extend(_state_errors(h, v.get("state", "present")))
         errors.extend(label_errors(h, v.get("labels", {}), owner_key))
     return errors
+
+
+# --------------------------------------------------------------------------- role docker_daemon
+
+#: daemon.json keys that have a variable of their own (docker_daemon_options must not set them).
+DAEMON_DEDICATED_KEYS = (
+    ("log-driver", "docker_daemon_log_driver"),
+    ("log-opts", "docker_daemon_log_opts"),
+    ("insecure-registries", "docker_daemon_insecure_registries"),
+)
+
+
+def daemon_input_errors(log_driver, log_opts, insecure_registries, options, apply_timeout, swarm_host=False):
+    """Problems of one host's docker_daemon variables (checked before anything touches it).
+
+    swarm_host: the host is in swarm_managers or swarm_workers (dockerd refuses live-restore
+    in swarm mode)."""
+    errors = []
+    if not isinstance(log_driver, str) or not log_driver:
+        errors.append("docker_daemon_log_driver must be a non-empty string, got %r" % (log_driver,))
+    if not isinstance(log_opts, dict):
+        errors.append("docker_daemon_log_opts must be a dict (option: value), got %s %r" % (_type(log_opts), log_opts))
+    if not isinstance(insecure_registries, (list, tuple)):
+        errors.append("docker_daemon_insecure_registries must be a list, got %s %r"
+                      % (_type(insecure_registries), insecure_registries))
+    if not isinstance(options, dict):
+        errors.append("docker_daemon_options must be a dict of daemon.json keys, got %s" % _type(options))
+    else:
+        for key, var in DAEMON_DEDICATED_KEYS:
+            if key in options:
+                errors.append("docker_daemon_options must not set %s: use %s" % (key, var))
+        if options.get("live-restore") is True and swarm_host:
+            errors.append("docker_daemon_options sets live-restore: true, but this host is in swarm_managers/"
+                          "swarm_workers and dockerd refuses live-restore in swarm mode")
+    try:
+        positive = float(apply_timeout) > 0
+    except (TypeError, ValueError):
+        positive = False
+    if not positive:
+        errors.append("docker_daemon_apply_timeout must be a positive number of seconds")
+    return errors
+
+
+def daemon_registries(registry_hosts, registry_vars, trust=True):
+    """The project's registries as the Docker hosts reach them (the registry role's inventory
+    interface): [{name: "<address>:<port>", tls: bool, ca: PEM}], in inventory order.
+
+    registry_vars: {host: {docker_registry_address, ansible_host, docker_registry_port,
+    docker_registry_tls_cert, docker_registry_tls_ca_cert}} (missing or empty = default).
+    An IPv6 address is written in brackets."""
+    if not trust:
+        return []
+    out = []
+    for h in registry_hosts:
+        hv = registry_vars.get(h) or {}
+        addr = str(hv.get("docker_registry_address") or hv.get("ansible_host") or h)
+        if ":" in addr and not addr.startswith("["):
+            addr = "[%s]" % addr
+        cert = hv.get("docker_registry_tls_cert") or ""
+        out.append({"name": "%s:%s" % (addr, hv.get("docker_registry_port") or 5000), "tls": len(cert) > 0,
+                    "ca": hv.get("docker_registry_tls_ca_cert") or cert})
+    return out

@@ -128,3 +128,58 @@ def test_labels_plan_enumerated():
         assert got["outside"] == [hosts[i] for i in present if i not in with_id]
         assert got["wanted"] == dict(("id%d" % i, {"n": hosts[i]}) for i in with_id)
     assert seen == LABEL_CASES == 69904
+
+
+# ------------------------------------------------------------------ role docker_daemon
+
+GOOD_DAEMON = dict(log_driver="json-file", log_opts={"max-size": "10m"}, insecure_registries=[], options={},
+                   apply_timeout=60)
+
+
+def daemon_errors(**kw):
+    args = dict(GOOD_DAEMON, **kw)
+    swarm_host = args.pop("swarm_host", False)
+    return ic.daemon_input_errors(swarm_host=swarm_host, **args)
+
+
+@pytest.mark.parametrize("kw,want", [
+    ({}, []),
+    (dict(log_driver=""), ["docker_daemon_log_driver must be a non-empty string, got ''"]),
+    (dict(log_driver=5), ["docker_daemon_log_driver must be a non-empty string, got 5"]),
+    (dict(log_opts=["max-size=10m"]), ["docker_daemon_log_opts must be a dict (option: value), got list "
+                                       "['max-size=10m']"]),
+    (dict(insecure_registries="reg:5000"), ["docker_daemon_insecure_registries must be a list, got str 'reg:5000'"]),
+    (dict(insecure_registries={"a": 1}), ["docker_daemon_insecure_registries must be a list, got dict {'a': 1}"]),
+    (dict(options=[]), ["docker_daemon_options must be a dict of daemon.json keys, got list"]),
+    (dict(options={"log-opts": {}}), ["docker_daemon_options must not set log-opts: use docker_daemon_log_opts"]),
+    (dict(options={"log-driver": "x", "insecure-registries": []}), [
+        "docker_daemon_options must not set log-driver: use docker_daemon_log_driver",
+        "docker_daemon_options must not set insecure-registries: use docker_daemon_insecure_registries"]),
+    (dict(options={"live-restore": True}), []),
+    (dict(options={"live-restore": True}, swarm_host=True), [
+        "docker_daemon_options sets live-restore: true, but this host is in swarm_managers/swarm_workers and dockerd "
+        "refuses live-restore in swarm mode"]),
+    (dict(options={"live-restore": False}, swarm_host=True), []),
+    (dict(apply_timeout=0), ["docker_daemon_apply_timeout must be a positive number of seconds"]),
+    (dict(apply_timeout="x"), ["docker_daemon_apply_timeout must be a positive number of seconds"]),
+    (dict(apply_timeout="30"), []),
+])
+def test_daemon_inputs(kw, want):
+    assert daemon_errors(**kw) == want
+
+
+@pytest.mark.parametrize("hv,want", [
+    ({}, {"name": "reg:5000", "tls": False, "ca": ""}),
+    ({"ansible_host": "10.0.0.5"}, {"name": "10.0.0.5:5000", "tls": False, "ca": ""}),
+    ({"ansible_host": "10.0.0.5", "docker_registry_address": "registry.example", "docker_registry_port": 443},
+     {"name": "registry.example:443", "tls": False, "ca": ""}),
+    ({"docker_registry_address": "fd00::5"}, {"name": "[fd00::5]:5000", "tls": False, "ca": ""}),
+    ({"docker_registry_address": "[fd00::5]"}, {"name": "[fd00::5]:5000", "tls": False, "ca": ""}),
+    ({"docker_registry_tls_cert": "CERT"}, {"name": "reg:5000", "tls": True, "ca": "CERT"}),
+    ({"docker_registry_tls_cert": "CERT", "docker_registry_tls_ca_cert": "CA"}, {"name": "reg:5000", "tls": True,
+                                                                                "ca": "CA"}),
+    ({"docker_registry_address": "", "docker_registry_port": None}, {"name": "reg:5000", "tls": False, "ca": ""}),
+])
+def test_daemon_registries(hv, want):
+    assert ic.daemon_registries(["reg"], {"reg": hv}) == [want]
+    assert ic.daemon_registries(["reg"], {"reg": hv}, trust=False) == []
