@@ -137,7 +137,7 @@ def unlock_keys(current, previous):
     out = []
     for label, key in (("current", current), ("previous", previous)):
         key = (key or "").strip()
-        if key_valid(key) and key not in [k for _, k in out]:
+        if key_valid(key) and key not in [pair[1] for pair in out]:
             out.append((label, key))
     return out
 
@@ -158,7 +158,7 @@ def unlock_step(state, keys, tried=()):
     if state != "locked":
         return {"done": True, "ok": True, "try": None,
                 "reason": "swarm state %s: not locked, nothing to unlock" % (state or "inactive")}
-    left = [label for label, _ in keys if label not in tried]
+    left = [pair[0] for pair in keys if pair[0] not in tried]
     if left:
         return {"done": False, "ok": False, "try": left[0], "reason": "locked: trying the %s key" % left[0]}
     if not keys:

@@ -98,8 +98,8 @@ KEY_CASES = [
 @pytest.mark.parametrize("current,previous,labels", KEY_CASES)
 def test_unlock_keys_order(current, previous, labels):
     out = al.unlock_keys(current, previous)
-    assert [label for label, _ in out] == labels
-    assert all(al.key_valid(k) and k == k.strip() for _, k in out)
+    assert [pair[0] for pair in out] == labels
+    assert all(al.key_valid(k) and k == k.strip() for k in (pair[1] for pair in out))
 
 
 BOTH = al.unlock_keys(KEY_A, KEY_B)
