@@ -9,7 +9,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_FORCE_COLOR ?= 0
 export PY_COLORS ?= 0
 # Scenarios run in this order (cheap and foundational first); SCENARIOS=... narrows it.
-SCENARIOS ?= default engine daemon swarm registry removal runbooks status faults
+SCENARIOS ?= default engine daemon swarm registry removal runbooks status autolock faults
 LAB_NODES ?= 4
 BENCH_REPEAT ?= 3
 

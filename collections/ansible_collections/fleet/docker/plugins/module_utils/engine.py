@@ -288,7 +288,7 @@ def swarm_identity(info):
     """This engine's place in a swarm, from /info (None info -> unknown)."""
     if info is None:
         return {"state": "unknown", "node_id": "", "cluster_id": "", "manager": False,
-                "node_addr": "", "remote_managers": []}
+                "node_addr": "", "remote_managers": [], "autolock": None}
     sw = info.get("Swarm") or {}
     return {
         "state": sw.get("LocalNodeState") or "inactive",
@@ -297,7 +297,20 @@ def swarm_identity(info):
         "manager": bool(sw.get("ControlAvailable")),
         "node_addr": sw.get("NodeAddr") or "",
         "remote_managers": sorted(m.get("Addr", "") for m in (sw.get("RemoteManagers") or [])),
+        "autolock": swarm_autolock(sw),
     }
+
+
+def swarm_autolock(swarm_info):
+    """Autolock of the swarm from /info's Swarm section: True/False, None when not known.
+
+    Only a manager's /info carries the cluster's spec (and a worker's never does); during
+    a leader election it can come back without it, which is why None is not False.
+    """
+    spec = (swarm_info.get("Cluster") or {}).get("Spec")
+    if not spec:
+        return None
+    return bool((spec.get("EncryptionConfig") or {}).get("AutoLockManagers"))
 
 
 def ipv4_addresses(run_command):

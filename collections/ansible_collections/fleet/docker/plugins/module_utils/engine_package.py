@@ -350,7 +350,7 @@ def swarm_member(swarm_state, swarm_on_disk):
 
 def plan(source, spec, release, installed, selections=None, available=None, files=None,
          swarm_state=None, swarm_on_disk=False, allow_swarm_restart=False, hold=True, switch_source=False,
-         engine_version="",
+         engine_version="", rolling=False,
          extra_packages=None, users=None, group_members=None, arch="", repo_url=DOCKER_REPO_URL,
          keyring="/etc/apt/keyrings/docker.asc"):
     """What the role has to do on one host.
@@ -360,7 +360,10 @@ def plan(source, spec, release, installed, selections=None, available=None, file
     from apt (None before the cache was refreshed: the plan then only says whether an apt
     change is needed); files: {'preferences': text|None, 'source': text|None,
     'key_ok': bool}; group_members: current members of the docker group; swarm_state: /info's
-    LocalNodeState (None: dockerd does not answer); engine_version: /info's ServerVersion.
+    LocalNodeState (None: dockerd does not answer); engine_version: /info's ServerVersion;
+    rolling: an engine change (upgrade/downgrade) on an ACTIVE swarm node is not refused but
+    marked `rolling`: the role applies it one node at a time, drained, quorum-guarded, leader
+    last (planner.restart_plan); other swarm states and source switches are still refused.
 
     Returns a dict: engine_change (none|install|upgrade|downgrade|switch), changed (anything
     at all to do), apt_needed (packages to install or remove: refresh the cache and plan again
@@ -414,17 +417,26 @@ def plan(source, spec, release, installed, selections=None, available=None, file
             "docker_engine_switch_source=true to replace it."
             % (other_main, installed.get(other_main), source, main_pkg, " ".join(other)))
     installed_engine = (main_pkg, current) if current else (other_main, installed.get(other_main, ""))
-    if (refuse is None and member and installed_engine[1] and engine_change in ("change", "switch")
-            and not allow_swarm_restart):
+    swarm_restart = bool(member and installed_engine[1] and engine_change in ("change", "switch"))
+    is_rolling = (swarm_restart and rolling and not allow_swarm_restart and engine_change == "change"
+                  and swarm_state == "active")
+    if refuse is None and swarm_restart and not allow_swarm_restart and not is_rolling:
         state = swarm_state or "member (dockerd not answering, swarm state on disk)"
+        if engine_change == "switch":
+            why = "a source switch removes the engine packages first and is never rolled"
+        elif rolling:
+            why = ("the rolling (drained, quorum-guarded, leader-last) upgrade needs an active swarm node; "
+                   "make it active first (unlock it, let it finish joining, or start dockerd)")
+        else:
+            why = "the rolling (drained, quorum-guarded, leader-last) engine upgrade was not asked for (rolling=false)"
         refuse = (
             "refusing to %s the Docker engine on an active swarm node (swarm state: %s): installed %s %s, "
             "docker_engine_version %r. The package upgrade restarts dockerd, which stops this node's tasks "
-            "and, on a manager, can cost quorum; the rolling (drained, quorum-guarded, leader-last) engine "
-            "upgrade is not implemented yet. Set docker_engine_allow_swarm_restart=true to upgrade this host "
-            "anyway (one host at a time, e.g. --limit, after draining it), or keep the installed version."
+            "and, on a manager, can cost quorum; %s. Set docker_engine_allow_swarm_restart=true to upgrade "
+            "this host anyway, unguarded (one host at a time, e.g. --limit, after draining it), or keep the "
+            "installed version."
             % ("replace (switch source)" if engine_change == "switch" else "change", state,
-               installed_engine[0], installed_engine[1], spec))
+               installed_engine[0], installed_engine[1], spec, why))
 
     # 2. exact versions, once apt's candidates are known.
     install, target = [], (current if engine_change == "none" else "")
@@ -501,6 +513,7 @@ def plan(source, spec, release, installed, selections=None, available=None, file
         "current_version": current,
         "target_version": target or "",
         "swarm_member": member,
+        "rolling": bool(is_rolling and refuse is None),
         "refuse": refuse,
         "summary": summary,
     }

@@ -45,6 +45,14 @@ options:
     description: Let an engine change go ahead on an active swarm node (dockerd restarts, unguarded).
     type: bool
     default: false
+  rolling:
+    description:
+      - An engine upgrade or downgrade on an active swarm node is not refused; the plan marks it
+        RV(plan.rolling) and RV(action) is V(restart), for fleet.docker.restart_plan (the role then upgrades
+        such nodes one at a time - drained, quorum-guarded, the leader last). Other swarm states and source
+        switches are still refused.
+    type: bool
+    default: false
   switch_source:
     description: Let the engine be replaced by the other source's packages.
     type: bool
@@ -177,6 +185,9 @@ plan:
     swarm_member:
       description: The engine is a swarm member (or dockerd is down with swarm state on disk).
       type: bool
+    rolling:
+      description: The engine changes on an active swarm node, to be done in the rolling path (O(rolling=true)).
+      type: bool
     summary:
       description: One line saying what will change.
       type: str
@@ -188,6 +199,10 @@ installed:
   description: Installed versions of the packages the plan looked at.
   returned: always
   type: dict
+action:
+  description: V(restart) when the engine changes in the rolling path (RV(plan.rolling)), else V(none).
+  returned: always
+  type: str
 """
 
 import grp
@@ -250,6 +265,7 @@ def main():
             version=dict(type="str", default=""),
             hold=dict(type="bool", default=True),
             allow_swarm_restart=dict(type="bool", default=False),
+            rolling=dict(type="bool", default=False),
             switch_source=dict(type="bool", default=False),
             extra_packages=dict(type="list", elements="str", default=list(ep.EXTRA_PACKAGES)),
             users=dict(type="list", elements="str", default=[]),
@@ -292,6 +308,7 @@ def main():
             p["source"], p["version"], release, installed, selections=selections, available=available,
             files=files, swarm_state=swarm_state, swarm_on_disk=on_disk,
             allow_swarm_restart=p["allow_swarm_restart"], hold=p["hold"], switch_source=p["switch_source"],
+            rolling=p["rolling"],
             engine_version=(info or {}).get("ServerVersion", ""), extra_packages=p["extra_packages"],
             users=p["users"], group_members=group_members("docker"), arch=arch, repo_url=p["repo_url"],
             keyring=p["keyring"])
@@ -299,7 +316,8 @@ def main():
         module.fail_json(msg=str(exc), release=release, installed=installed)
     result["install_args"] = ["%s=%s" % (i["name"], i["version"]) if i["version"] else i["name"]
                               for i in result["install"]]
-    out = dict(plan=result, release={k: release[k] for k in ("id", "version_id", "codename")}, installed=installed)
+    out = dict(plan=result, action="restart" if result["rolling"] else "none",
+               release={k: release[k] for k in ("id", "version_id", "codename")}, installed=installed)
     if result["refuse"]:
         module.fail_json(msg=result["refuse"], **out)
     # Read-only: in check mode, report the pending change so --check shows it.

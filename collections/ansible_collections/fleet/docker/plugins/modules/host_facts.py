@@ -75,7 +75,8 @@ ansible_facts:
           description: >-
             C(state) (LocalNodeState, or C(unknown) when the engine does not answer), C(node_id),
             C(cluster_id) (managers only; empty while the manager cannot read the swarm, e.g. during a
-            leader election), C(manager) (bool), C(node_addr), C(remote_managers).
+            leader election), C(manager) (bool), C(node_addr), C(remote_managers), C(autolock) (managers:
+            the swarm's autolock setting; null when not known, e.g. on a worker).
           type: dict
         default_ipv4:
           description: The IPv4 address of the interface holding the default route, or empty.

@@ -486,7 +486,9 @@ def test_defect3_plugin_key_reloads_are_serial():
 
 @pytest.mark.parametrize("before,after,bad", [
     ("active", "active", False), ("inactive", "inactive", False), ("active", "inactive", True),
-    ("active", "locked", True), ("active", "", True), ("inactive", "active", False),
+    # locked: an autolocked swarm's manager always comes back locked; the rolling restart unlocks it
+    ("active", "locked", False), ("active", "", True), ("inactive", "active", False),
+    ("active", "pending", True), ("active", "error", True),
 ])
 def test_defect7_swarm_regression(before, after, bad):
     assert bool(dc.swarm_regression(before, after)) is bad

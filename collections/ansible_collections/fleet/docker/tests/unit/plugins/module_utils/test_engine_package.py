@@ -457,3 +457,51 @@ def test_users():
 def test_unknown_source_is_refused():
     with pytest.raises(ep.EnginePackageError):
         _plan(source="snap")
+
+
+# rolling=True (role docker_engine): every swarm state x (rolling, allow_swarm_restart) for a
+# changed pin on a node with docker.io installed. "rolling": the plan marks the node for the
+# drained, quorum-guarded restart path; "refuse": nothing changes; "go": unguarded (override).
+ROLLING_TABLE = {
+    # (swarm_state, on_disk): {(rolling, allow): outcome}
+    ("active", False): {(True, False): "rolling", (False, False): "refuse", (True, True): "go", (False, True): "go"},
+    ("pending", False): {(True, False): "refuse", (False, False): "refuse", (True, True): "go", (False, True): "go"},
+    ("locked", False): {(True, False): "refuse", (False, False): "refuse", (True, True): "go", (False, True): "go"},
+    ("error", False): {(True, False): "refuse", (False, False): "refuse", (True, True): "go", (False, True): "go"},
+    (None, True): {(True, False): "refuse", (False, False): "refuse", (True, True): "go", (False, True): "go"},
+    ("inactive", False): {(True, False): "go", (False, False): "go", (True, True): "go", (False, True): "go"},
+    (None, False): {(True, False): "go", (False, False): "go", (True, True): "go", (False, True): "go"},
+}
+ROLLING_CASES = [(st, disk, r, a, out) for (st, disk), row in ROLLING_TABLE.items() for (r, a), out in row.items()]
+
+
+@pytest.mark.parametrize("swarm_state, on_disk, rolling, allow, outcome", ROLLING_CASES)
+def test_rolling_table(swarm_state, on_disk, rolling, allow, outcome):
+    installed = dict(TRIXIE_INSTALLED, **{"docker.io": V_SEC, "docker-cli": V_SEC})
+    got = _plan(spec=V_B1, installed=installed, selections=HELD, swarm_state=swarm_state, swarm_on_disk=on_disk,
+                rolling=rolling, allow_swarm_restart=allow)
+    assert got["engine_change"] == "change"
+    assert bool(got["refuse"]) is (outcome == "refuse")
+    assert got["rolling"] is (outcome == "rolling")
+    if outcome == "refuse" and rolling:
+        assert "needs an active swarm node" in got["refuse"]
+    # once apt's versions are read the rolling mark stays, with the exact direction
+    if outcome == "rolling":
+        second = _plan(spec=V_B1, installed=installed, selections=HELD, swarm_state=swarm_state, rolling=True,
+                       available=TRIXIE_AVAILABLE)
+        assert second["rolling"] and second["engine_change"] == "upgrade" and second["refuse"] is None
+
+
+@pytest.mark.parametrize("rolling", [True, False])
+def test_nothing_to_change_is_never_rolling(rolling):
+    got = _plan(spec=V_SEC, installed=dict(TRIXIE_INSTALLED, **{"docker.io": V_SEC, "docker-cli": V_SEC}),
+                selections=HELD, swarm_state="active", rolling=rolling)
+    assert got["engine_change"] == "none" and not got["rolling"] and got["refuse"] is None
+
+
+def test_switch_on_an_active_swarm_node_is_refused_even_when_rolling():
+    installed = dict(TRIXIE_INSTALLED)
+    got = _plan(source="docker", installed=installed, selections=HELD, swarm_state="active", rolling=True,
+                switch_source=True)
+    assert got["engine_change"] == "switch" and not got["rolling"]
+    assert "a source switch removes the engine packages first" in got["refuse"]
