@@ -84,8 +84,11 @@ def restart_plan(play_hosts, hostvars, managers, probe=None, cluster=None, allow
             continue
         candidates.append(probed.get(m) or {"name": m, "reachable": False,
                                             "swarm": {"state": "unknown", "node_id": "", "manager": False}})
-    return planner.restart_plan(hosts, candidates, cluster=list(cluster) if cluster is not None else None,
+    plan = planner.restart_plan(hosts, candidates, cluster=list(cluster) if cluster is not None else None,
                                 allow_outage=bool(allow_outage))
+    plan["give_back"] = planner.give_back_needed(
+        [_get(_get(hostvars[h], result_var, {}) or {}, "restore_records", None) for h in play_hosts or []])
+    return plan
 
 
 def removal_plan(value, hostvars, groups, play_hosts):

@@ -462,6 +462,20 @@ def give_back_spec(spec, fallback=None):
     return spec
 
 
+def give_back_needed(reports):
+    """Whether a run must ask a manager to give back recorded availabilities.
+
+    reports: what each host of the play said (daemon_json's restore_records): a list of the
+    nodes that carry a record as that active manager lists them, or None where the host
+    could not tell (not an active manager, no leader, no answer). Skipped only when at least
+    one manager listed the nodes and none listed a record; unknown means ask.
+    """
+    lists = [r for r in reports or [] if r is not None]
+    if not lists:
+        return True
+    return any(len(r) > 0 for r in lists)
+
+
 def pending_give_backs(nodes):
     """[{id, hostname, from, to}] for nodes that carry a record (an interrupted drain)."""
     out = []

@@ -221,6 +221,14 @@ ca_certs_written:
   returned: always
   type: list
   elements: str
+restore_records:
+  description: >-
+    On an active swarm manager, the nodes (hostname, else NodeID) that carry the availability record of an
+    interrupted drain (M(fleet.docker.swarm_restore_availability) gives it back), as this manager lists
+    them; C(null) where the engine cannot tell (not an active manager, no leader, no answer). Read-only.
+  returned: always
+  type: list
+  elements: str
 ansible_facts:
   description: Facts to add to the host.
   returned: always
@@ -241,7 +249,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.fleet.docker.plugins.module_utils import daemon_config as dc
 from ansible_collections.fleet.docker.plugins.module_utils.daemon_apply import DEFAULTS as APPLY_DEFAULTS
 from ansible_collections.fleet.docker.plugins.module_utils.daemon_apply import Applier
-from ansible_collections.fleet.docker.plugins.module_utils.planner import applies_in_place
+from ansible_collections.fleet.docker.plugins.module_utils.planner import applies_in_place, pending_give_backs
+from ansible_collections.fleet.docker.plugins.module_utils.swarm import node_summary
 from ansible_collections.fleet.docker.plugins.module_utils.engine import EngineUnavailable, LocalEngine, host_facts
 
 
@@ -328,6 +337,20 @@ class DaemonJson(object):
             except (EngineUnavailable, ValueError):
                 pass
         return names
+
+    def restore_records(self, engine, info):
+        """Nodes that carry an interrupted drain's record, as this manager lists them (read-only);
+        None when this engine cannot tell (not an active manager, no leader, no answer)."""
+        sw = (info or {}).get("Swarm") or {}
+        if sw.get("LocalNodeState") != "active" or not sw.get("ControlAvailable"):
+            return None
+        try:
+            nodes = engine.get("/nodes")
+        except (EngineUnavailable, ValueError):
+            return None
+        if not isinstance(nodes, list):
+            return None
+        return [r["hostname"] or r["id"] for r in pending_give_backs([node_summary(n) for n in nodes])]
 
     # ------------------------------------------------------------------ validation
 
@@ -498,6 +521,7 @@ class DaemonJson(object):
             applied = apply_result.get("action", action)
 
         result = dict(
+            restore_records=self.restore_records(engine, info),
             changed=content_changed or bool(ca_todo) or applied != "none",
             action=action,
             applied=applied,

@@ -58,3 +58,13 @@ def test_a_change_applied_by_daemon_json_itself_is_not_planned_again():
                 "b": {"__docker_daemon_json": dict(result("restart", "inactive", False, ""), applied="none")}}
     plan = fp.restart_plan(["a", "b"], hostvars, [], probe=[], cluster=None)
     assert plan["parallel"] == ["b"] and plan["ok"]
+
+
+def test_give_back_is_skipped_only_when_a_manager_listed_no_record():
+    def hv(records):
+        return {"__docker_daemon_json": dict(result("none", "active", records is not None, "id"),
+                                             restore_records=records)}
+    assert fp.restart_plan(["m", "w"], {"m": hv([]), "w": hv(None)}, ["m"])["give_back"] is False
+    assert fp.restart_plan(["m", "w"], {"m": hv(["w"]), "w": hv(None)}, ["m"])["give_back"] is True
+    assert fp.restart_plan(["w"], {"w": hv(None)}, ["m"])["give_back"] is True  # --limit: no manager told
+    assert fp.restart_plan(["w"], {"w": {"__docker_daemon_json": {"skipped": True}}}, ["m"])["give_back"] is True

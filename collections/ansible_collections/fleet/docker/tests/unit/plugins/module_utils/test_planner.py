@@ -385,3 +385,16 @@ def test_in_place_only_where_the_plan_would_run_it_in_parallel_without_a_problem
     plan = pl.restart_plan([host], [], cluster=None)
     if expected:
         assert plan["parallel"] == ["h"] and plan["ok"] and plan["steps"] == []
+
+
+@pytest.mark.parametrize("reports, expected", [
+    ([], True),                              # nobody could tell: ask
+    ([None, None], True),
+    ([[], None], False),                     # one manager listed the nodes, no record
+    ([[], [], None], False),
+    ([["wrk1"], None], True),
+    ([[], ["wrk1"]], True),                  # any manager that sees a record wins
+    ([None, ["mgr2", "wrk1"]], True),
+])
+def test_give_back_needed(reports, expected):
+    assert pl.give_back_needed(reports) is expected

@@ -325,3 +325,27 @@ def test_apply_failure_fails_with_the_rollback_report(run, monkeypatch, applier)
     res = run(BASE, apply=True)
     assert res["failed"] is True and "dockerd said: boom" in res["msg"]
     assert res["rolled_back"] is True and res["applied"] == "none" and res["action"] == "restart"
+
+
+@pytest.mark.parametrize("swarm, nodes, expected", [
+    ({"LocalNodeState": "inactive"}, [], None),
+    ({"LocalNodeState": "active", "ControlAvailable": False}, [], None),  # a worker cannot list nodes
+    ({"LocalNodeState": "active", "ControlAvailable": True}, [], []),
+    ({"LocalNodeState": "active", "ControlAvailable": True},
+     [{"ID": "a", "Description": {"Hostname": "wrk1"},
+       "Spec": {"Availability": "drain", "Labels": {"fleet.docker.restore-availability": "active"}}},
+      {"ID": "b", "Description": {"Hostname": "mgr1"}, "Spec": {"Availability": "active", "Labels": {}}}], ["wrk1"]),
+    ({"LocalNodeState": "active", "ControlAvailable": True}, daemon_json.EngineUnavailable("no leader"), None),
+])
+def test_restore_records_as_the_manager_lists_them(run, monkeypatch, swarm, nodes, expected):
+    info = {"ServerVersion": "26.1.5", "Swarm": swarm, "Plugins": {"Log": ["json-file"]}}
+    monkeypatch.setattr(daemon_json.LocalEngine, "info", lambda self: info)
+
+    def get(self, path):
+        assert path == "/nodes"
+        if isinstance(nodes, Exception):
+            raise nodes
+        return nodes
+
+    monkeypatch.setattr(daemon_json.LocalEngine, "get", get)
+    assert run(BASE)["restore_records"] == expected
