@@ -60,6 +60,8 @@ def restart_plan(play_hosts, hostvars, managers, probe=None, cluster=None, allow
         result = _get(hv, result_var, {}) or {}
         facts = _facts_of_result(result, hv)
         action = _get(result, "action", "none") if not _get(result, "skipped", False) else "none"
+        if _get(result, "applied", "none") not in (None, "", "none"):
+            action = "none"  # daemon_json applied it in the same call (a host in no swarm)
         sw = _swarm(facts)
         entry = {"name": h, "action": action, "serial_reload": bool(_get(result, "serial_reload", False)),
                  "engine": _get(result, "engine_state", "up" if facts and _get(_get(facts, "docker", {}), "reachable")
@@ -82,8 +84,11 @@ def restart_plan(play_hosts, hostvars, managers, probe=None, cluster=None, allow
             continue
         candidates.append(probed.get(m) or {"name": m, "reachable": False,
                                             "swarm": {"state": "unknown", "node_id": "", "manager": False}})
-    return planner.restart_plan(hosts, candidates, cluster=list(cluster) if cluster is not None else None,
+    plan = planner.restart_plan(hosts, candidates, cluster=list(cluster) if cluster is not None else None,
                                 allow_outage=bool(allow_outage))
+    plan["give_back"] = planner.give_back_needed(
+        [_get(_get(hostvars[h], result_var, {}) or {}, "restore_records", None) for h in play_hosts or []])
+    return plan
 
 
 def removal_plan(value, hostvars, groups, play_hosts):

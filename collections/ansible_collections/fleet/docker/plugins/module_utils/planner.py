@@ -234,6 +234,26 @@ def describe_candidates(candidates):
     return ", ".join("%s (%s)" % (c["name"], _why_not_driver(c)) for c in candidates or []) or "none in the inventory"
 
 
+def applies_in_place(action, serial_reload, engine, swarm_state):
+    """Whether daemon_json may reload/restart dockerd itself, in the call that wrote the file.
+
+    Only on a host that is provably in no swarm: its engine answered `inactive`, or dockerd
+    is down and no swarm state is on disk (`unknown` from daemon_json). Such a host is in the
+    plan's parallel phase anyway and no swarm rule concerns it. Everything else - a swarm
+    member in any state, an engine that does not answer, a reload of plugin keys (one host at
+    a time, waited out) - is left to the plan, which refuses all or nothing.
+    """
+    if action not in ("reload", "restart"):
+        return False
+    if action == "reload" and serial_reload:
+        return False
+    if engine == "up":
+        return swarm_state == "inactive"
+    if engine == "down":
+        return swarm_state in ("unknown", "inactive")
+    return False
+
+
 def restart_plan(hosts, candidates, cluster=None, allow_outage=False):
     """How to apply daemon.json changes on `hosts` without losing quorum or capacity.
 
@@ -442,6 +462,20 @@ def give_back_spec(spec, fallback=None):
     if wanted:
         spec["Availability"] = wanted
     return spec
+
+
+def give_back_needed(reports):
+    """Whether a run must ask a manager to give back recorded availabilities.
+
+    reports: what each host of the play said (daemon_json's restore_records): a list of the
+    nodes that carry a record as that active manager lists them, or None where the host
+    could not tell (not an active manager, no leader, no answer). Skipped only when at least
+    one manager listed the nodes and none listed a record; unknown means ask.
+    """
+    lists = [r for r in reports or [] if r is not None]
+    if not lists:
+        return True
+    return any(len(r) > 0 for r in lists)
 
 
 def pending_give_backs(nodes):

@@ -48,6 +48,36 @@ ROLES = ("manager", "worker")
 #: Fragment of the error swarmkit returns when a node update carries a stale version.
 OUT_OF_SEQUENCE = "update out of sequence"
 
+# --------------------------------------------------------------------------- 1b. membership (join / leave)
+
+
+def member_step(wanted, local_state, force=False):
+    """What fleet.docker.swarm_member does on a host: (step, problem).
+
+    wanted:      'joined' or 'left'.
+    local_state: the engine's Swarm.LocalNodeState (inactive, pending, active, error, locked).
+    step:        'join', 'leave' or 'none'; problem: '' or why nothing may be done.
+    A node that is already active is never re-joined (it may be in another swarm: the
+    caller checks its NodeID against the cluster); pending/error/locked nodes are refused
+    for a join (they must be sorted out by hand) and left only with force.
+    """
+    state = local_state or "inactive"
+    if wanted == "joined":
+        if state == "inactive":
+            return "join", ""
+        if state == "active":
+            return "none", ""
+        return "none", ("its swarm state is %r (%s); it is not joined again: sort it out "
+                        "(docker swarm leave, or unlock it) and run again"
+                        % (state, {"pending": "a join is under way or stuck",
+                                   "locked": "the swarm is locked on this node"}.get(state, "the node reports an error")))
+    if state == "inactive":
+        return "none", ""
+    if state == "active" or force:
+        return "leave", ""
+    return "none", "its swarm state is %r; leaving it needs force=true" % state
+
+
 # --------------------------------------------------------------------------- 2. quorum arithmetic
 
 

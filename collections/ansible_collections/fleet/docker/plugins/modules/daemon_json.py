@@ -93,6 +93,23 @@ options:
     type: list
     elements: str
     default: []
+  apply:
+    description:
+      - Reload or restart dockerd in this same call, as M(fleet.docker.daemon_apply) would (wait, roll back
+        when it does not come back, clear the pending marker), but B(only) on a host that is provably in no
+        swarm - its engine answered with swarm state C(inactive), or dockerd is down and no swarm state is on
+        disk - and not for a reload of plugin keys (RV(serial_reload)).
+      - Everywhere else nothing is applied and RV(applied) is C(none) - swarm nodes go through the rolling,
+        quorum-guarded path of the role docker_daemon.
+      - Never in check mode.
+    type: bool
+    default: false
+  apply_timeout:
+    description:
+      - With O(apply), seconds to wait for the daemon after the reload or restart
+        (M(fleet.docker.daemon_apply)'s C(timeout)).
+    type: int
+    default: 120
 attributes:
   check_mode:
     support: full
@@ -174,6 +191,18 @@ path:
   description: Path of daemon.json.
   returned: always
   type: str
+applied:
+  description: >-
+    What this call did to the daemon with O(apply) - C(none), C(reload) or C(restart) (C(restart) also when a
+    reload was due but dockerd did not run). When not C(none), RV(action) has been applied and nothing more is due.
+  returned: always
+  type: str
+  choices: [none, reload, restart]
+apply_result:
+  description: With RV(applied), dockerd's PID before and after and how long it took to answer again.
+  returned: always
+  type: dict
+  sample: {pid_before: 812, pid_after: 1022, seconds: 1.4}
 serial_reload:
   description: True when RV(action) is a reload that touches a plugin key (C(authorization-plugins)); such
     reloads go one host at a time, each waited out and checked to keep its PID.
@@ -189,6 +218,14 @@ engine_state:
   choices: [up, down, unresponsive]
 ca_certs_written:
   description: C(host:port) names whose CA certificate was written.
+  returned: always
+  type: list
+  elements: str
+restore_records:
+  description: >-
+    On an active swarm manager, the nodes (hostname, else NodeID) that carry the availability record of an
+    interrupted drain (M(fleet.docker.swarm_restore_availability) gives it back), as this manager lists
+    them; C(null) where the engine cannot tell (not an active manager, no leader, no answer). Read-only.
   returned: always
   type: list
   elements: str
@@ -210,6 +247,10 @@ import tempfile
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.fleet.docker.plugins.module_utils import daemon_config as dc
+from ansible_collections.fleet.docker.plugins.module_utils.daemon_apply import DEFAULTS as APPLY_DEFAULTS
+from ansible_collections.fleet.docker.plugins.module_utils.daemon_apply import Applier
+from ansible_collections.fleet.docker.plugins.module_utils.planner import applies_in_place, pending_give_backs
+from ansible_collections.fleet.docker.plugins.module_utils.swarm import node_summary
 from ansible_collections.fleet.docker.plugins.module_utils.engine import EngineUnavailable, LocalEngine, host_facts
 
 
@@ -296,6 +337,20 @@ class DaemonJson(object):
             except (EngineUnavailable, ValueError):
                 pass
         return names
+
+    def restore_records(self, engine, info):
+        """Nodes that carry an interrupted drain's record, as this manager lists them (read-only);
+        None when this engine cannot tell (not an active manager, no leader, no answer)."""
+        sw = (info or {}).get("Swarm") or {}
+        if sw.get("LocalNodeState") != "active" or not sw.get("ControlAvailable"):
+            return None
+        try:
+            nodes = engine.get("/nodes")
+        except (EngineUnavailable, ValueError):
+            return None
+        if not isinstance(nodes, list):
+            return None
+        return [r["hostname"] or r["id"] for r in pending_give_backs([node_summary(n) for n in nodes])]
 
     # ------------------------------------------------------------------ validation
 
@@ -452,10 +507,26 @@ class DaemonJson(object):
 
         engine_state = "up" if info is not None else (
             "down" if daemon_pid == 0 and module.get_bin_path("systemctl") else "unresponsive")
+        serial_reload = dc.needs_serial_reload(action, changed_keys)
+
+        # 6. On a host provably in no swarm, apply it here (one call instead of two).
+        applied, apply_result = "none", {}
+        if self.p["apply"] and not module.check_mode and applies_in_place(action, serial_reload, engine_state, swarm):
+            params = dict(APPLY_DEFAULTS, action=action, path=self.path, unit=self.p["unit"],
+                          timeout=self.p["apply_timeout"], docker_socket=self.p["docker_socket"])
+            ok, apply_result = Applier(module, params).apply()
+            if not ok:
+                module.fail_json(action=action, applied="none", changed_keys=changed_keys, engine_state=engine_state,
+                                 validated_by=validated_by, path=self.path, **apply_result)
+            applied = apply_result.get("action", action)
+
         result = dict(
-            changed=content_changed or bool(ca_todo),
+            restore_records=self.restore_records(engine, info),
+            changed=content_changed or bool(ca_todo) or applied != "none",
             action=action,
-            serial_reload=dc.needs_serial_reload(action, changed_keys),
+            applied=applied,
+            apply_result=dict((k, v) for k, v in apply_result.items() if k in ("pid_before", "pid_after", "seconds")),
+            serial_reload=serial_reload,
             engine_state=engine_state,
             changed_keys=changed_keys,
             pending=pending,
@@ -486,6 +557,8 @@ def main():
             registry_ca_certs=dict(type="dict", default={}),
             certs_dir=dict(type="path", default="/etc/docker/certs.d"),
             secret_keys=dict(type="list", elements="str", default=[], no_log=False),
+            apply=dict(type="bool", default=False),
+            apply_timeout=dict(type="int", default=120),
         ),
         supports_check_mode=True,
     )

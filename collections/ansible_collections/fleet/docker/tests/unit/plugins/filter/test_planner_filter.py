@@ -50,3 +50,21 @@ def test_removal_plan_filter():
     assert plan["requested"] == ["w1", "w2"] and plan["driver"] == "m1"
     assert plan["targets"] == [{"name": "w1", "hostname": "w1", "left": False, "node_id": "id-w1", "addr": "10.0.0.2"},
                                {"name": "w2", "hostname": "w2", "left": False, "addr": "10.0.0.3"}]
+
+
+def test_a_change_applied_by_daemon_json_itself_is_not_planned_again():
+    done = dict(result("restart", "inactive", False, ""), applied="restart")
+    hostvars = {"a": {"__docker_daemon_json": done},
+                "b": {"__docker_daemon_json": dict(result("restart", "inactive", False, ""), applied="none")}}
+    plan = fp.restart_plan(["a", "b"], hostvars, [], probe=[], cluster=None)
+    assert plan["parallel"] == ["b"] and plan["ok"]
+
+
+def test_give_back_is_skipped_only_when_a_manager_listed_no_record():
+    def hv(records):
+        return {"__docker_daemon_json": dict(result("none", "active", records is not None, "id"),
+                                             restore_records=records)}
+    assert fp.restart_plan(["m", "w"], {"m": hv([]), "w": hv(None)}, ["m"])["give_back"] is False
+    assert fp.restart_plan(["m", "w"], {"m": hv(["w"]), "w": hv(None)}, ["m"])["give_back"] is True
+    assert fp.restart_plan(["w"], {"w": hv(None)}, ["m"])["give_back"] is True  # --limit: no manager told
+    assert fp.restart_plan(["w"], {"w": {"__docker_daemon_json": {"skipped": True}}}, ["m"])["give_back"] is True

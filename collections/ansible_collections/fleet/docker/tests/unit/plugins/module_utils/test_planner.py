@@ -348,3 +348,53 @@ def test_defect4_label_convergence_keeps_the_record():
     plan = sw.plan_labels({}, current)
     assert plan["labels"][pl.RESTORE_LABEL] == "active"
     assert sw.label_problems({pl.RESTORE_LABEL: "active"})
+
+
+# --------------------------------------------------------------------------- in-place apply (issue 12)
+
+IN_PLACE = [
+    # action, serial_reload, engine, swarm state, expected
+    ("restart", False, "up", "inactive", True),
+    ("reload", False, "up", "inactive", True),
+    ("reload", True, "up", "inactive", False),     # plugin keys: one host at a time, waited out
+    ("restart", False, "down", "unknown", True),   # dockerd down, no swarm state on disk
+    ("restart", False, "down", "active", False),   # swarm state on disk: a stopped swarm node
+    ("restart", False, "up", "active", False),
+    ("reload", False, "up", "active", False),      # swarm members stay with the plan (all or nothing)
+    ("restart", False, "up", "pending", False),
+    ("restart", False, "up", "error", False),
+    ("restart", False, "up", "locked", False),
+    ("restart", False, "up", "unknown", False),    # the engine answered without a swarm state
+    ("restart", False, "unresponsive", "unknown", False),
+    ("restart", False, "unresponsive", "inactive", False),
+    ("none", False, "up", "inactive", False),
+    ("", False, "up", "inactive", False),
+]
+
+
+@pytest.mark.parametrize("action, serial, engine, state, expected", IN_PLACE)
+def test_applies_in_place(action, serial, engine, state, expected):
+    assert pl.applies_in_place(action, serial, engine, state) is expected
+
+
+@pytest.mark.parametrize("action, serial, engine, state, expected", IN_PLACE)
+def test_in_place_only_where_the_plan_would_run_it_in_parallel_without_a_problem(action, serial, engine, state,
+                                                                                 expected):
+    host = {"name": "h", "action": action, "serial_reload": serial, "engine": engine,
+            "swarm": {"state": state, "node_id": "id-h" if state == "active" else "", "manager": False}}
+    plan = pl.restart_plan([host], [], cluster=None)
+    if expected:
+        assert plan["parallel"] == ["h"] and plan["ok"] and plan["steps"] == []
+
+
+@pytest.mark.parametrize("reports, expected", [
+    ([], True),                              # nobody could tell: ask
+    ([None, None], True),
+    ([[], None], False),                     # one manager listed the nodes, no record
+    ([[], [], None], False),
+    ([["wrk1"], None], True),
+    ([[], ["wrk1"]], True),                  # any manager that sees a record wins
+    ([None, ["mgr2", "wrk1"]], True),
+])
+def test_give_back_needed(reports, expected):
+    assert pl.give_back_needed(reports) is expected

@@ -254,3 +254,98 @@ def test_defect6_engine_state(run, tmp_path, monkeypatch):
     assert res["engine_state"] == "unresponsive"
     _engine(monkeypatch)
     assert run(BASE)["engine_state"] == "up"
+
+
+# ------------------------------------------------------------------ apply in the same call (issue 12)
+
+class FakeApplier(object):
+    """Records what daemon_json asks daemon_apply's body to do; answers like it (ok or a rollback)."""
+    calls = []
+    ok = True
+
+    def __init__(self, module, params):
+        self.params = params
+
+    def apply(self):
+        FakeApplier.calls.append(dict(self.params))
+        if FakeApplier.ok:
+            return True, dict(changed=True, action=self.params["action"], pid_before=10, pid_after=11, seconds=1.0)
+        return False, dict(msg="h: restart of docker.service failed. dockerd said: boom. restored", daemon_errors=["boom"],
+                           rolled_back=True, docker_running=True, pid_before=10)
+
+
+@pytest.fixture
+def applier(monkeypatch):
+    FakeApplier.calls, FakeApplier.ok = [], True
+    monkeypatch.setattr(daemon_json, "Applier", FakeApplier)
+    return FakeApplier
+
+
+def test_apply_restarts_a_host_in_no_swarm_in_the_same_call(run, tmp_path, monkeypatch, applier):
+    _engine(monkeypatch, "inactive")
+    res = run(BASE, apply=True, apply_timeout=33)
+    assert res["action"] == "restart" and res["applied"] == "restart" and res["changed"] is True
+    assert res["apply_result"] == {"pid_before": 10, "pid_after": 11, "seconds": 1.0}
+    assert len(applier.calls) == 1
+    call = applier.calls[0]
+    assert call["action"] == "restart" and call["timeout"] == 33 and call["rollback"] is True
+    assert call["path"] == str(tmp_path / "daemon.json") and call["swarm_check"] is True
+
+
+@pytest.mark.parametrize("state", ["active", "pending", "locked", "error"])
+def test_apply_never_touches_a_swarm_member(run, monkeypatch, applier, state):
+    _engine(monkeypatch, state)
+    res = run(BASE, apply=True)
+    assert res["action"] == "restart" and res["applied"] == "none" and applier.calls == []
+
+
+def test_apply_leaves_an_unresponsive_engine_to_the_plan(run, applier):
+    res = run(BASE, apply=True)  # no socket, no systemctl: engine_state unresponsive
+    assert res["engine_state"] == "unresponsive" and res["applied"] == "none" and applier.calls == []
+
+
+def test_apply_is_off_by_default_and_in_check_mode(run, tmp_path, monkeypatch, applier):
+    _engine(monkeypatch, "inactive")
+    assert run(BASE)["applied"] == "none"
+    assert run(BASE, apply=True, check=True)["applied"] == "none"
+    assert applier.calls == []
+
+
+def test_apply_of_nothing_due_calls_nothing(run, tmp_path, monkeypatch, applier):
+    _engine(monkeypatch, "inactive")
+    run(BASE)
+    (tmp_path / ".daemon.json.fleet-pending").unlink()
+    res = run(BASE, apply=True)
+    assert res["action"] == "none" and res["applied"] == "none" and not res["changed"] and applier.calls == []
+
+
+def test_apply_failure_fails_with_the_rollback_report(run, monkeypatch, applier):
+    _engine(monkeypatch, "inactive")
+    applier.ok = False
+    res = run(BASE, apply=True)
+    assert res["failed"] is True and "dockerd said: boom" in res["msg"]
+    assert res["rolled_back"] is True and res["applied"] == "none" and res["action"] == "restart"
+
+
+@pytest.mark.parametrize("swarm, nodes, expected", [
+    ({"LocalNodeState": "inactive"}, [], None),
+    ({"LocalNodeState": "active", "ControlAvailable": False}, [], None),  # a worker cannot list nodes
+    ({"LocalNodeState": "active", "ControlAvailable": True}, [], []),
+    ({"LocalNodeState": "active", "ControlAvailable": True},
+     [{"ID": "a", "Description": {"Hostname": "wrk1"},
+       "Spec": {"Availability": "drain", "Labels": {"fleet.docker.restore-availability": "active"}}},
+      {"ID": "b", "Description": {"Hostname": "mgr1"}, "Spec": {"Availability": "active", "Labels": {}}}], ["wrk1"]),
+    ({"LocalNodeState": "active", "ControlAvailable": True}, daemon_json.EngineUnavailable("no leader"), None),
+])
+def test_restore_records_as_the_manager_lists_them(run, monkeypatch, swarm, nodes, expected):
+    info = {"ServerVersion": "26.1.5", "Swarm": swarm, "Plugins": {"Log": ["json-file"]}}
+    monkeypatch.setattr(daemon_json.LocalEngine, "info", lambda self: info)
+
+    def get(self, path):
+        assert path == "/nodes"
+        if isinstance(nodes, Exception):
+            raise nodes
+        return nodes
+
+    monkeypatch.setattr(daemon_json.LocalEngine, "get", get)
+    assert run(BASE)["restore_records"] == expected
