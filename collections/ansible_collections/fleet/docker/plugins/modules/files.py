@@ -60,11 +60,15 @@ options:
     description: Seconds to wait for O(wait_url).
     type: int
     default: 30
+extends_documentation_fragment:
+  - fleet.docker.engine.attributes
 attributes:
   check_mode:
     support: full
   diff_mode:
     support: none
+  idempotent:
+    support: full
 author:
   - fleet maintainers (@fleet)
 """
@@ -109,13 +113,12 @@ waited:
 
 import hashlib
 import os
-import ssl
 import tempfile
 import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.six.moves.urllib.error import HTTPError
-from ansible.module_utils.six.moves.urllib.request import urlopen
+from ansible.module_utils.urls import open_url
 
 from ansible_collections.fleet.docker.plugins.module_utils.container_state import compare_file, file_facts, resolve_id
 
@@ -143,12 +146,9 @@ def entry_problems(entry):
 
 def answer_status(url, timeout=3):
     """The HTTP status of a GET of url, or None when nothing answers."""
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
     try:
-        kwargs = {"context": context} if url.lower().startswith("https:") else {}
-        return urlopen(url, timeout=timeout, **kwargs).getcode()
+        # a liveness probe of the registry this host just started (its certificate may be self-signed)
+        return open_url(url, timeout=timeout, validate_certs=False, use_proxy=False).getcode()
     except HTTPError as exc:
         return exc.code
     except Exception:

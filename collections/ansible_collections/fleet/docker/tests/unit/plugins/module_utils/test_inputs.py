@@ -176,8 +176,8 @@ def test_daemon_inputs(kw, want):
     ({"docker_registry_address": "fd00::5"}, {"name": "[fd00::5]:5000", "tls": False, "ca": ""}),
     ({"docker_registry_address": "[fd00::5]"}, {"name": "[fd00::5]:5000", "tls": False, "ca": ""}),
     ({"docker_registry_tls_cert": "CERT"}, {"name": "reg:5000", "tls": True, "ca": "CERT"}),
-    ({"docker_registry_tls_cert": "CERT", "docker_registry_tls_ca_cert": "CA"}, {"name": "reg:5000", "tls": True,
-                                                                                "ca": "CA"}),
+    ({"docker_registry_tls_cert": "CERT", "docker_registry_tls_ca_cert": "CA"},
+     {"name": "reg:5000", "tls": True, "ca": "CA"}),
     ({"docker_registry_address": "", "docker_registry_port": None}, {"name": "reg:5000", "tls": False, "ca": ""}),
 ])
 def test_daemon_registries(hv, want):

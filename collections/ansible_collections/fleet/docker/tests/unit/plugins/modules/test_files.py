@@ -45,7 +45,7 @@ def test_creates_writes_then_is_idempotent(run, tmp_path):
     assert oct(os.stat(str(conf / "config.yml")).st_mode & 0o777) == "0o600"
     assert oct(os.stat(str(conf)).st_mode & 0o777) == "0o755"
     assert "s3cr3t" not in out
-    again, _ = run(entries(tmp_path))
+    again = run(entries(tmp_path))[0]
     assert not again["changed"] and again["written"] == again["created"] == again["removed"] == []
     assert sorted(os.listdir(str(conf))) == ["config.yml"]  # no temporary file left
 
@@ -55,16 +55,16 @@ def test_rewrites_on_content_or_mode_and_removes_absent(run, tmp_path):
     conf = tmp_path / "conf"
     os.chmod(str(conf / "config.yml"), 0o644)
     (conf / "htpasswd").write_text("stray:x\n")
-    res, _ = run(entries(tmp_path))
+    res = run(entries(tmp_path))[0]
     assert res["written"] == [str(conf / "config.yml")] and res["removed"] == [str(conf / "htpasswd")]
     assert oct(os.stat(str(conf / "config.yml")).st_mode & 0o777) == "0o600"
     assert not (conf / "htpasswd").exists()
-    res, _ = run(entries(tmp_path, secret="token=other\n"))
+    res = run(entries(tmp_path, secret="token=other\n"))[0]
     assert res["written"] == [str(conf / "config.yml")] and (conf / "config.yml").read_text() == "token=other\n"
 
 
 def test_check_mode_writes_nothing(run, tmp_path):
-    res, _ = run(entries(tmp_path), check=True)
+    res = run(entries(tmp_path), check=True)[0]
     assert res["changed"] and res["created"] == [str(tmp_path / "conf")]
     assert not (tmp_path / "conf").exists()
 
@@ -77,7 +77,7 @@ def test_check_mode_writes_nothing(run, tmp_path):
 ])
 def test_bad_entries_are_refused_before_anything_is_written(run, tmp_path, entry, needle):
     ok = {"path": str(tmp_path / "first"), "content": "applied-digest"}
-    res, _ = run([ok, entry])
+    res = run([ok, entry])[0]
     assert res["failed"] and needle in res["msg"] and not (tmp_path / "first").exists()
 
 
@@ -86,8 +86,8 @@ def test_nothing_is_written_when_the_url_does_not_answer(run, tmp_path, monkeypa
     monkeypatch.setattr(mod.time, "sleep", lambda s: None)
     clock = iter(range(0, 1000, 5))
     monkeypatch.setattr(mod.time, "monotonic", lambda: next(clock))
-    res, _ = run([{"path": str(tmp_path / "applied"), "content": "applied-digest"}], wait_url="http://127.0.0.1:9/v2/",
-                 wait_status=[200, 401], wait_timeout=20)
+    res = run([{"path": str(tmp_path / "applied"), "content": "applied-digest"}], wait_url="http://127.0.0.1:9/v2/",
+              wait_status=[200, 401], wait_timeout=20)[0]
     assert res["failed"] and "did not answer with 200/401 within 20s (last: HTTP 503)" in res["msg"]
     assert not (tmp_path / "applied").exists()
 
@@ -96,12 +96,12 @@ def test_written_once_the_url_answers(run, tmp_path, monkeypatch):
     answers = iter([None, 401])
     monkeypatch.setattr(mod, "answer_status", lambda url: next(answers))
     monkeypatch.setattr(mod.time, "sleep", lambda s: None)
-    res, _ = run([{"path": str(tmp_path / "applied"), "content": "applied-digest"}], wait_url="http://127.0.0.1:9/v2/",
-                 wait_status=[200, 401])
+    res = run([{"path": str(tmp_path / "applied"), "content": "applied-digest"}], wait_url="http://127.0.0.1:9/v2/",
+              wait_status=[200, 401])[0]
     assert res["written"] == [str(tmp_path / "applied")] and (tmp_path / "applied").read_text() == "applied-digest"
 
 
 def test_check_mode_does_not_wait(run, tmp_path, monkeypatch):
     monkeypatch.setattr(mod, "answer_status", lambda url: pytest.fail("waited in check mode"))
-    res, _ = run([{"path": str(tmp_path / "applied"), "content": "applied-digest"}], check=True, wait_url="http://x/")
+    res = run([{"path": str(tmp_path / "applied"), "content": "applied-digest"}], check=True, wait_url="http://x/")[0]
     assert res["changed"] and not (tmp_path / "applied").exists()
