@@ -12,6 +12,7 @@ __metaclass__ = type
 
 import json
 
+from ansible_collections.fleet.docker.plugins.module_utils.daemon_config import _type_name
 from ansible_collections.fleet.docker.plugins.module_utils.planner import RESTORE_LABEL
 
 #: More managers than this fail the preflight unless the operator overrides it (Docker's advice).
@@ -26,19 +27,10 @@ def _json(value):
 
 
 def _type(value):
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, str):
-        return "str"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, dict):
-        return "dict"
-    if isinstance(value, (list, tuple)):
-        return "list"
-    return "NoneType" if value is None else type(value).__name__
+    """The value's type as Jinja's type_debug names it (tuples as lists)."""
+    if value is None:
+        return "NoneType"
+    return _type_name(list(value) if isinstance(value, tuple) else value)
 
 
 def label_errors(host, labels, owner_key):
