@@ -25,6 +25,17 @@ author:
 from ansible_collections.fleet.docker.plugins.module_utils import autolock as al
 
 
+def swarm_autolock_state(cluster, hostvars):
+    """The swarm's autolock (module_utils.autolock.swarm_autolock_state) from the cluster plan
+    and the chosen manager's fleet_docker_host."""
+    cluster = cluster or {}
+    try:
+        fact = hostvars[cluster.get("chosen")].get("fleet_docker_host") or {}
+    except (KeyError, TypeError, AttributeError):
+        fact = {}
+    return al.swarm_autolock_state(bool(cluster.get("init")), (fact.get("swarm") or {}).get("autolock"))
+
+
 def autolock_check(wanted, path, content, swarm):
     state = al.file_state(path, content)
     if swarm in (None, "", "on", "unknown"):
@@ -36,4 +47,4 @@ def autolock_check(wanted, path, content, swarm):
 
 class FilterModule(object):
     def filters(self):
-        return {"autolock_check": autolock_check}
+        return {"autolock_check": autolock_check, "swarm_autolock_state": swarm_autolock_state}

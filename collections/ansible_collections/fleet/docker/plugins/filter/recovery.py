@@ -93,6 +93,20 @@ def swarm_cluster_plan(hostvars, hosts, managers_group, in_play, absent=(), lost
                                 lost=_plain(lost))
 
 
+def swarm_role_nodes(hostvars, hosts, play_hosts, inputs_key="__swarm_me"):
+    """[{node_id, name, role, labels}] of every present host of the play that is in the swarm
+    (has a NodeID), in inventory order: what role swarm's cluster-wide call converges."""
+    out = []
+    for h in hosts:
+        if h not in play_hosts:
+            continue
+        me = _var(hostvars, h, inputs_key, {}) or {}
+        node_id = ((_var(hostvars, h, "fleet_docker_host", {}) or {}).get("swarm") or {}).get("node_id")
+        if me.get("state") == "present" and node_id:
+            out.append({"node_id": node_id, "name": h, "role": me.get("role"), "labels": me.get("labels")})
+    return out
+
+
 def swarm_preflight_plan(cluster, hostvars, inputs_key="__swarm_me"):
     """Who listens and probes what before a join (planner.join_preflight_plan)."""
     cluster = _plain(cluster) or {}
@@ -198,6 +212,7 @@ class FilterModule(object):
             "swarm_cluster_plan": swarm_cluster_plan,
             "backup_plan": backup_plan,
             "swarm_preflight_plan": swarm_preflight_plan,
+            "swarm_role_nodes": swarm_role_nodes,
             "swarm_input_errors": swarm_input_errors,
             "daemon_input_errors": daemon_input_errors,
             "daemon_registries": daemon_registries,

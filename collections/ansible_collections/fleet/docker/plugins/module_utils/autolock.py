@@ -124,6 +124,16 @@ def autolock_plan(wanted, file, swarm, path=""):
     return out
 
 
+def swarm_autolock_state(init, autolock_fact):
+    """The swarm's autolock as autolock_plan takes it: "none" when this run creates the swarm,
+    else "on"/"off" from the chosen manager's fact, "unknown" when the fact does not say."""
+    if init:
+        return "none"
+    if autolock_fact is None:
+        return "unknown"
+    return "on" if autolock_fact else "off"
+
+
 def _refuse(reason):
     return {"ok": False, "action": "none", "write_file": False, "reason": reason}
 

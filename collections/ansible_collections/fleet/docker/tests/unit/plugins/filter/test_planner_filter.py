@@ -68,3 +68,23 @@ def test_give_back_is_skipped_only_when_a_manager_listed_no_record():
     assert fp.restart_plan(["m", "w"], {"m": hv(["w"]), "w": hv(None)}, ["m"])["give_back"] is True
     assert fp.restart_plan(["w"], {"w": hv(None)}, ["m"])["give_back"] is True  # --limit: no manager told
     assert fp.restart_plan(["w"], {"w": {"__docker_daemon_json": {"skipped": True}}}, ["m"])["give_back"] is True
+
+
+def test_swarm_role_nodes_present_members_of_the_play_in_inventory_order():
+    from ansible_collections.fleet.docker.plugins.filter.recovery import swarm_role_nodes
+    hv = {
+        "m1": {"__swarm_me": {"state": "present", "role": "manager", "labels": {"a": "1"}},
+               "fleet_docker_host": {"swarm": {"node_id": "id1"}}},
+        "w1": {"__swarm_me": {"state": "absent", "role": "worker", "labels": {}},
+               "fleet_docker_host": {"swarm": {"node_id": "id2"}}},
+        "w2": {"__swarm_me": {"state": "present", "role": "worker", "labels": {}},
+               "fleet_docker_host": {"swarm": {"node_id": ""}}},
+        "w3": {"__swarm_me": {"state": "present", "role": "worker", "labels": {"b": "2"}},
+               "fleet_docker_host": {"swarm": {"node_id": "id4"}}},
+        "w4": {"__swarm_me": {"state": "present", "role": "worker", "labels": {}},
+               "fleet_docker_host": {"swarm": {"node_id": "id5"}}},
+    }
+    assert swarm_role_nodes(hv, ["m1", "w1", "w2", "w3", "w4"], ["w3", "m1", "w1", "w2"]) == [
+        {"node_id": "id1", "name": "m1", "role": "manager", "labels": {"a": "1"}},
+        {"node_id": "id4", "name": "w3", "role": "worker", "labels": {"b": "2"}},
+    ]

@@ -147,3 +147,11 @@ CHECK_CASES = [
 def test_preflight_filter(wanted, path, content, swarm, expected):
     out = autolock_check(wanted, path, content, swarm)
     assert (out["ok"], out["action"], out["write_file"]) == expected
+
+
+@pytest.mark.parametrize("init,fact,want", [
+    (True, None, "none"), (True, True, "none"), (True, False, "none"),
+    (False, None, "unknown"), (False, True, "on"), (False, False, "off"),
+])
+def test_swarm_autolock_state(init, fact, want):
+    assert al.swarm_autolock_state(init, fact) == want
