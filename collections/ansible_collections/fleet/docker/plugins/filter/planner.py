@@ -118,6 +118,11 @@ def pending_give_backs(nodes):
     return planner.pending_give_backs(list(nodes))
 
 
+def restart_work(plan):
+    """Whether the restart plan leaves work for the apply phase (planner.restart_work)."""
+    return planner.restart_work(dict(plan or {}))
+
+
 class FilterModule(object):
     def filters(self):
         return {
@@ -125,4 +130,5 @@ class FilterModule(object):
             "removal_plan": removal_plan,
             "raft_verdict": raft_verdict,
             "pending_give_backs": pending_give_backs,
+            "restart_work": restart_work,
         }

@@ -93,6 +93,12 @@ def swarm_cluster_plan(hostvars, hosts, managers_group, in_play, absent=(), lost
                                 lost=_plain(lost))
 
 
+def swarm_strangers(members, hostvars, nodes):
+    """Members in a different swarm (planner.strangers): nodes is the manager's node list."""
+    ids = [n.get("ID") for n in _plain(nodes) or [] if isinstance(n, dict)]
+    return planner.strangers(list(members), host_facts_of(hostvars, list(members)), ids)
+
+
 def swarm_role_nodes(hostvars, hosts, play_hosts, inputs_key="__swarm_me"):
     """[{node_id, name, role, labels}] of every present host of the play that is in the swarm
     (has a NodeID), in inventory order: what role swarm's cluster-wide call converges."""
@@ -116,17 +122,16 @@ def swarm_preflight_plan(cluster, hostvars, inputs_key="__swarm_me"):
     return planner.join_preflight_plan(cluster, facts, roles)
 
 
-def swarm_preflight_verdict(plan, hostvars, open_key, probe_key, max_skew):
+def swarm_preflight_verdict(plan, hostvars, result_key, max_skew):
     """The preflight's refusals (planner.join_preflight_verdict) from the registered results."""
     plan = _plain(plan) or {}
     reports = {}
     for h in plan.get("hosts") or []:
-        opened = _var(hostvars, h, open_key, {}) or {}
-        probed = _var(hostvars, h, probe_key, {}) or {}
-        if opened.get("failed") or probed.get("failed") or "identity" not in opened:
+        result = _var(hostvars, h, result_key, {}) or {}
+        if result.get("failed") or "identity" not in result:
             continue
-        reports[h] = {"in_use": opened.get("in_use") or [], "clock_offset": opened.get("clock_offset"),
-                      "identity": opened.get("identity") or {}, "probes": probed.get("probes") or []}
+        reports[h] = {"in_use": result.get("in_use") or [], "clock_offset": result.get("clock_offset"),
+                      "identity": result.get("identity") or {}, "probes": result.get("probes") or []}
     return planner.join_preflight_verdict(plan, reports, float(max_skew))
 
 
@@ -213,6 +218,7 @@ class FilterModule(object):
             "backup_plan": backup_plan,
             "swarm_preflight_plan": swarm_preflight_plan,
             "swarm_role_nodes": swarm_role_nodes,
+            "swarm_strangers": swarm_strangers,
             "swarm_input_errors": swarm_input_errors,
             "daemon_input_errors": daemon_input_errors,
             "daemon_registries": daemon_registries,

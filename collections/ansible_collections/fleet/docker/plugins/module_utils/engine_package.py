@@ -519,6 +519,20 @@ def plan(source, spec, release, installed, selections=None, available=None, file
     }
 
 
+def selections_only(result):
+    """True when a plan's only work is holding or releasing packages (dpkg selections): the
+    module then does it in the same call, and the role has nothing left to run."""
+    return bool(result.get("changed") and not result.get("refuse") and (result.get("hold") or result.get("unhold"))
+                and not any(result.get(k) for k in ("apt_needed", "preferences_changed", "source_changed",
+                                                    "key_needed", "users_to_add", "rolling")))
+
+
+def selections_input(result):
+    """stdin of `dpkg --set-selections` for a plan's holds and releases."""
+    return "".join("%s hold\n" % p for p in result.get("hold") or []) + \
+        "".join("%s install\n" % p for p in result.get("unhold") or [])
+
+
 class _cmp_key(object):
     def __init__(self, v):
         self.v = v

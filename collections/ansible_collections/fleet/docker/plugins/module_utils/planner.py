@@ -464,6 +464,16 @@ def give_back_spec(spec, fallback=None):
     return spec
 
 
+def restart_work(plan):
+    """Whether restart_plan's result leaves anything for the apply phase to do (or refuse):
+    a reload or restart in parallel, one host at a time, or a swarm node; a refusal to show;
+    or a give-back a manager may do: one of the play (cluster_driver) or, when a host of the
+    play is in a swarm, one outside the play that the phase first asks. When not, the role
+    skips that phase in one task."""
+    return bool(plan.get("parallel") or plan.get("serial_reloads") or plan.get("steps") or plan.get("problems")
+                or (plan.get("give_back") and (plan.get("cluster_driver") or plan.get("in_swarm"))))
+
+
 def give_back_needed(reports):
     """Whether a run must ask a manager to give back recorded availabilities.
 
@@ -950,6 +960,14 @@ def cluster_plan(hosts, managers_group, inputs, facts, in_play, absent=(), lost=
     }
 
 
+def strangers(members, facts, node_ids):
+    """The members (hosts the cluster plan counts in the swarm) whose NodeID is not in the
+    node list of the manager they would be joined through: they are in a different swarm,
+    and nothing may change until they leave it by hand (never forced out)."""
+    ids = set(node_ids or [])
+    return [h for h in members or [] if ((facts.get(h) or {}).get("swarm") or {}).get("node_id") not in ids]
+
+
 def _json_str(value):
     return '"%s"' % value if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
 
@@ -1039,7 +1057,9 @@ def join_preflight_plan(cluster, facts, roles):
     Returns hosts (every host that reports its clock and identity: members and new nodes),
     new (the hosts not in the swarm yet: joiners, and the bootstrap manager on init),
     listen ({host: [ports]}: stand-in listeners on new nodes, which have no dockerd
-    listening yet, for exactly the ports someone probes), probe ({host: [{host, addr, port}]}),
+    listening yet, for exactly the ports someone probes), expect ({host: [port, ...]}: one
+    entry per probe a stand-in listener will receive, so it closes once all have arrived),
+    probe ({host: [{host, addr, port}]}),
     reference (the host every clock is compared with: the manager the others join through).
     Pairs probed: each joiner -> the manager it joins through, 2377; each joiner -> every other
     node, 7946; that manager -> each joiner, 7946, and 2377 when the joiner becomes a manager.
@@ -1048,7 +1068,7 @@ def join_preflight_plan(cluster, facts, roles):
     chosen = cluster.get("chosen") or ""
     joiners = [h for h in cluster.get("joiners") or [] if h != chosen]
     if not joiners or not chosen:
-        return {"hosts": [], "new": [], "listen": {}, "probe": {}, "reference": chosen}
+        return {"hosts": [], "new": [], "listen": {}, "expect": {}, "probe": {}, "reference": chosen}
     init = bool(cluster.get("init"))
     new = ([chosen] if init else []) + joiners
     hosts = []
@@ -1074,16 +1094,17 @@ def join_preflight_plan(cluster, facts, roles):
         probe[chosen].append({"host": j, "addr": addr(j), "port": 7946})
         if roles.get(j) == "manager":
             probe[chosen].append({"host": j, "addr": addr(j), "port": 2377})
-    listen = {}
+    listen, expect = {}, {}
     for items in probe.values():
         for item in items:
             if item["host"] in new:
                 ports = listen.setdefault(item["host"], [])
                 if item["port"] not in ports:
                     ports.append(item["port"])
-    for ports in listen.values():
+                expect.setdefault(item["host"], []).append(item["port"])
+    for ports in list(listen.values()) + list(expect.values()):
         ports.sort()
-    return {"hosts": hosts, "new": new, "listen": listen,
+    return {"hosts": hosts, "new": new, "listen": listen, "expect": expect,
             "probe": dict((h, items) for h, items in probe.items() if items), "reference": chosen}
 
 

@@ -54,17 +54,18 @@ OUT_OF_SEQUENCE = "update out of sequence"
 def member_step(wanted, local_state, force=False):
     """What fleet.docker.swarm_member does on a host: (step, problem).
 
-    wanted:      'joined' or 'left'.
+    wanted:      'joined', 'initialized' (a new swarm on this node) or 'left'.
     local_state: the engine's Swarm.LocalNodeState (inactive, pending, active, error, locked).
-    step:        'join', 'leave' or 'none'; problem: '' or why nothing may be done.
+    step:        'join', 'init', 'leave' or 'none'; problem: '' or why nothing may be done.
     A node that is already active is never re-joined (it may be in another swarm: the
-    caller checks its NodeID against the cluster); pending/error/locked nodes are refused
-    for a join (they must be sorted out by hand) and left only with force.
+    caller checks its NodeID against the cluster), nor is a swarm created on it;
+    pending/error/locked nodes are refused for a join or an init (they must be sorted out by
+    hand) and left only with force.
     """
     state = local_state or "inactive"
-    if wanted == "joined":
+    if wanted in ("joined", "initialized"):
         if state == "inactive":
-            return "join", ""
+            return ("join" if wanted == "joined" else "init"), ""
         if state == "active":
             return "none", ""
         return "none", ("its swarm state is %r (%s); it is not joined again: sort it out "

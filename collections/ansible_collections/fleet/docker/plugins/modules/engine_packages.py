@@ -91,6 +91,14 @@ options:
     description: Also read the versions apt offers and return the exact versions to install.
     type: bool
     default: false
+  apply_selections:
+    description:
+      - When the plan's only work is holding or releasing the engine packages (a host that already runs
+        the wanted engine), do it in this call (C(dpkg --set-selections)) and return a plan with nothing
+        left to do, so the role runs no further task. In check mode nothing is changed and the change is
+        reported. Any other pending work leaves the plan as it is.
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full
@@ -203,6 +211,10 @@ action:
   description: V(restart) when the engine changes in the rolling path (RV(plan.rolling)), else V(none).
   returned: always
   type: str
+applied:
+  description: The holds and releases done in this call (O(apply_selections)), as the plan's summary said them.
+  returned: when O(apply_selections) did them
+  type: str
 """
 
 import grp
@@ -275,6 +287,7 @@ def main():
             key_fingerprint=dict(type="str", default=ep.DOCKER_REPO_FINGERPRINT, no_log=False),
             repo_url=dict(type="str", default=ep.DOCKER_REPO_URL),
             resolve=dict(type="bool", default=False),
+            apply_selections=dict(type="bool", default=False),
             docker_socket=dict(type="path", default="/var/run/docker.sock"),
         ),
         supports_check_mode=True,
@@ -320,6 +333,16 @@ def main():
                release={k: release[k] for k in ("id", "version_id", "codename")}, installed=installed)
     if result["refuse"]:
         module.fail_json(msg=result["refuse"], **out)
+    if p["apply_selections"] and ep.selections_only(result):
+        # Only holds to set or release: done here, in the plan's own call (one round trip).
+        if not module.check_mode:
+            rc, _out, err = module.run_command(["dpkg", "--set-selections"], data=ep.selections_input(result),
+                                               binary_data=True)
+            if rc != 0:
+                module.fail_json(msg="dpkg --set-selections failed: %s" % err.strip(), **out)
+        out["applied"] = result["summary"]
+        result.update(hold=[], unhold=[], changed=False, summary="nothing to do")
+        module.exit_json(changed=True, **out)
     # Read-only: in check mode, report the pending change so --check shows it.
     module.exit_json(changed=bool(module.check_mode and result["changed"]), **out)
 

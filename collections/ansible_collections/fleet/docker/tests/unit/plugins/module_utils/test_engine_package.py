@@ -1,5 +1,6 @@
 """Decisions of the docker_engine role (module_utils/engine_package.py), table-driven."""
 
+import itertools
 import os
 
 import pytest
@@ -505,3 +506,32 @@ def test_switch_on_an_active_swarm_node_is_refused_even_when_rolling():
                 switch_source=True)
     assert got["engine_change"] == "switch" and not got["rolling"]
     assert "a source switch removes the engine packages first" in got["refuse"]
+
+
+# ------------------------------------------------------------------ holds done in the plan's call
+
+SELECTION_FLAGS = ("apt_needed", "preferences_changed", "source_changed", "key_needed", "users_to_add", "rolling")
+
+
+@pytest.mark.parametrize("hold,unhold", [(["docker.io"], []), ([], ["docker.io"]), (["a"], ["b"]), ([], [])])
+@pytest.mark.parametrize("others", [frozenset(c) for n in range(len(SELECTION_FLAGS) + 1)
+                                    for c in itertools.combinations(SELECTION_FLAGS, n)])
+@pytest.mark.parametrize("refuse", [None, "refused"])
+def test_selections_only_table(hold, unhold, others, refuse):
+    result = dict((k, k in others) for k in SELECTION_FLAGS)
+    result.update(hold=hold, unhold=unhold, refuse=refuse, changed=bool(hold or unhold or others))
+    assert ep.selections_only(result) is bool((hold or unhold) and not others and not refuse)
+
+
+def test_first_converge_on_an_installed_engine_is_holds_only():
+    got = _plan(installed=TRIXIE_INSTALLED, selections={}, swarm_state="inactive")
+    assert ep.selections_only(got) and got["hold"] == ["docker.io", "docker-cli", "containerd"]
+    assert ep.selections_input(got) == "docker.io hold\ndocker-cli hold\ncontainerd hold\n"
+    released = _plan(installed=TRIXIE_INSTALLED, selections=HELD, hold=False)
+    assert ep.selections_only(released)
+    assert ep.selections_input(released) == "docker.io install\ndocker-cli install\ncontainerd install\n"
+
+
+def test_holds_with_an_install_are_left_to_the_role():
+    got = _plan(installed={}, selections={})
+    assert got["hold"] and got["apt_needed"] and not ep.selections_only(got)

@@ -398,3 +398,27 @@ def test_in_place_only_where_the_plan_would_run_it_in_parallel_without_a_problem
 ])
 def test_give_back_needed(reports, expected):
     assert pl.give_back_needed(reports) is expected
+
+
+# ------------------------------------------------------------------ whether the apply phase runs
+
+WORK_KEYS = ("parallel", "serial_reloads", "steps", "problems")
+
+
+@pytest.mark.parametrize("filled", [c for n in range(len(WORK_KEYS) + 1) for c in itertools.combinations(WORK_KEYS, n)])
+@pytest.mark.parametrize("give_back", [False, True])
+@pytest.mark.parametrize("driver", ["", "mgr1"])
+@pytest.mark.parametrize("in_swarm", [[], ["w1"]])
+def test_restart_work_table(filled, give_back, driver, in_swarm):
+    plan = dict((k, ["h1"] if k in filled else []) for k in WORK_KEYS)
+    plan.update(give_back=give_back, cluster_driver=driver, ok=not plan["problems"], in_swarm=in_swarm)
+    # a give-back needs a manager: one in the play, or one outside it asked because a host is in a swarm
+    assert pl.restart_work(plan) is bool(filled or (give_back and (driver or in_swarm)))
+
+
+def test_restart_work_of_real_plans():
+    up = {"state": "active", "node_id": "W", "manager": False}
+    idle = [{"name": "w1", "action": "none", "engine": "up", "swarm": up}]
+    assert not pl.restart_work(pl.restart_plan(idle, []))
+    busy = [dict(idle[0], action="restart")]
+    assert pl.restart_work(pl.restart_plan(busy, []))  # refused: still shown

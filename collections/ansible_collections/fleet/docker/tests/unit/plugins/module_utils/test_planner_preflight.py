@@ -89,7 +89,8 @@ def test_plan_probes_exactly_the_pairs(hosts, roles, members, cluster):
             assert t["addr"] == addr_of(t["host"], hosts, members, cluster)
     new = set(cluster["joiners"]) | ({cluster["chosen"]} if cluster["init"] else set())
     if not cluster["joiners"]:
-        assert plan == {"hosts": [], "new": [], "listen": {}, "probe": {}, "reference": cluster["chosen"]}
+        assert plan == {"hosts": [], "new": [], "listen": {}, "expect": {}, "probe": {},
+                        "reference": cluster["chosen"]}
         return
     assert set(plan["new"]) == new
     assert set(plan["hosts"]) == set(members) | new
@@ -99,6 +100,12 @@ def test_plan_probes_exactly_the_pairs(hosts, roles, members, cluster):
         if target in new:
             want_listen.setdefault(target, set()).add(port)
     assert dict((h, set(p)) for h, p in plan["listen"].items()) == want_listen
+    # each listener waits for exactly the probes aimed at it (one entry per prober and port)
+    want_expect = {}
+    for _source, target, port in expected_pairs(hosts, roles, members, cluster):
+        if target in new:
+            want_expect.setdefault(target, []).append(port)
+    assert plan["expect"] == dict((h, sorted(p)) for h, p in want_expect.items())
     assert plan["reference"] == cluster["chosen"]
 
 

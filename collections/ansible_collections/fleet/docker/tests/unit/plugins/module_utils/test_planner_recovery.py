@@ -450,3 +450,21 @@ def test_after_a_restore_the_archived_manager_list_is_not_evidence():
     assert planner.recovery_plan("mgr0", names, reports, target_reads=[read(NO_LEADER)])["refuse"]
     plan = planner.recovery_plan("mgr0", names, reports, target_reads=[read(NO_LEADER)], restored=True)
     assert plan["force"], plan["reason"]
+
+
+# ------------------------------------------------------------------ members in a different swarm
+
+@pytest.mark.parametrize("kinds", list(itertools.product(["listed", "unlisted", "no-id", "no-fact"], repeat=3)))
+def test_strangers_every_combination(kinds):
+    """Each of 3 members: its NodeID in the manager's list, another NodeID, no NodeID, no fact."""
+    members = ["h1", "h2", "h3"]
+    facts, ids = {}, ["N-other"]
+    for h, kind in zip(members, kinds):
+        if kind == "listed":
+            ids.append("N-" + h)
+        if kind in ("listed", "unlisted"):
+            facts[h] = {"swarm": {"node_id": "N-" + h}}
+        elif kind == "no-id":
+            facts[h] = {"swarm": {"node_id": ""}}
+    want = [h for h, kind in zip(members, kinds) if kind != "listed"]
+    assert planner.strangers(members, facts, ids) == want

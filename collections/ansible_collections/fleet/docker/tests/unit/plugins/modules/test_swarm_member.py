@@ -21,6 +21,13 @@ from ansible_collections.fleet.docker.plugins.modules import swarm_member as mod
     ("joined", "error", False, "none", True),
     ("joined", "locked", False, "none", True),
     ("joined", "locked", True, "none", True),  # force never applies to a join
+    ("initialized", "inactive", False, "init", False),
+    ("initialized", None, False, "init", False),
+    ("initialized", "active", False, "none", False),  # never a second swarm on a member
+    ("initialized", "pending", False, "none", True),
+    ("initialized", "error", False, "none", True),
+    ("initialized", "locked", False, "none", True),
+    ("initialized", "locked", True, "none", True),
     ("left", "inactive", False, "none", False),
     ("left", "active", False, "leave", False),
     ("left", "active", True, "leave", False),
@@ -62,7 +69,7 @@ def info(state, node_id=""):
 
 def make_client(params, infos, check_mode=False, post_error=None):
     full = dict(state="joined", remote_addrs=None, join_token=None, advertise_addr=None,
-                listen_addr="0.0.0.0:2377", force=False, wait=5)
+                listen_addr="0.0.0.0:2377", autolock=False, force=False, wait=5)
     full.update(params)
     state = {"infos": list(infos), "posts": []}
 
@@ -72,6 +79,8 @@ def make_client(params, infos, check_mode=False, post_error=None):
             self.check_mode = check_mode
 
         def get_json(self, path):
+            if path == "/swarm":
+                return {"ID": "C1", "JoinTokens": {"Worker": "SWMTKN-1-w", "Manager": "SWMTKN-1-m"}}
             assert path == "/info"
             return copy.deepcopy(state["infos"].pop(0) if len(state["infos"]) > 1 else state["infos"][0])
 
@@ -155,3 +164,39 @@ def test_a_manager_that_was_not_demoted_yet_is_refused_by_the_engine(monkeypatch
     out, _state = run(monkeypatch, dict(state="left"), [info("active", "N1")],
                       post_error="You are attempting to leave the swarm on a node that is participating as a manager")
     assert out.failed and "participating as a manager" in out.result["msg"]
+
+
+INIT = dict(state="initialized", advertise_addr="10.0.0.1", autolock=True)
+
+
+def test_init_returns_node_id_fact_and_join_tokens(monkeypatch):
+    out, state = run(monkeypatch, INIT, [info("inactive"), info("active", "N1")])
+    assert not out.failed and out.result["changed"] and out.result["step"] == "init"
+    assert out.result["node_id"] == "N1"
+    assert out.result["swarm_facts"] == {"JoinTokens": {"Worker": "SWMTKN-1-w", "Manager": "SWMTKN-1-m"}}
+    assert out.result["ansible_facts"]["fleet_docker_host"]["swarm"]["node_id"] == "N1"
+    assert state["posts"] == [("/swarm/init", None, {"ListenAddr": "0.0.0.0:2377", "ForceNewCluster": False,
+                                                     "AdvertiseAddr": "10.0.0.1",
+                                                     "Spec": {"EncryptionConfig": {"AutoLockManagers": True}}})]
+
+
+def test_init_on_an_active_node_creates_nothing(monkeypatch):
+    out, state = run(monkeypatch, INIT, [info("active", "N9")])
+    assert not out.failed and not out.result["changed"] and state["posts"] == []
+    assert "swarm_facts" not in out.result and out.result["node_id"] == "N9"
+
+
+def test_init_in_check_mode_creates_nothing(monkeypatch):
+    out, state = run(monkeypatch, INIT, [info("inactive")], check_mode=True)
+    assert out.result["changed"] and out.result["step"] == "init" and state["posts"] == []
+    assert "swarm_facts" not in out.result
+
+
+def test_init_refused_on_a_locked_node(monkeypatch):
+    out, state = run(monkeypatch, INIT, [info("locked")])
+    assert out.failed and out.result["msg"].startswith("init refused") and state["posts"] == []
+
+
+def test_init_failure_is_named(monkeypatch):
+    out, _state = run(monkeypatch, INIT, [info("inactive")], post_error="advertise address must be a non-zero IP")
+    assert out.failed and out.result["msg"].startswith("creating the swarm failed: advertise address")
