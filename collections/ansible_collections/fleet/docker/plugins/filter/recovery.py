@@ -122,16 +122,17 @@ def swarm_preflight_plan(cluster, hostvars, inputs_key="__swarm_me"):
     return planner.join_preflight_plan(cluster, facts, roles)
 
 
-def swarm_preflight_verdict(plan, hostvars, result_key, max_skew):
+def swarm_preflight_verdict(plan, hostvars, open_key, probe_key, max_skew):
     """The preflight's refusals (planner.join_preflight_verdict) from the registered results."""
     plan = _plain(plan) or {}
     reports = {}
     for h in plan.get("hosts") or []:
-        result = _var(hostvars, h, result_key, {}) or {}
-        if result.get("failed") or "identity" not in result:
+        opened = _var(hostvars, h, open_key, {}) or {}
+        probed = _var(hostvars, h, probe_key, {}) or {}
+        if opened.get("failed") or probed.get("failed") or "identity" not in opened:
             continue
-        reports[h] = {"in_use": result.get("in_use") or [], "clock_offset": result.get("clock_offset"),
-                      "identity": result.get("identity") or {}, "probes": result.get("probes") or []}
+        reports[h] = {"in_use": opened.get("in_use") or [], "clock_offset": opened.get("clock_offset"),
+                      "identity": opened.get("identity") or {}, "probes": probed.get("probes") or []}
     return planner.join_preflight_verdict(plan, reports, float(max_skew))
 
 

@@ -8,47 +8,56 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 ---
 module: swarm_preflight
-short_description: Before a join - clock and identity of the host, stand-in listeners and TCP probes between nodes, in one call
+short_description: Before a join - stand-in listeners, TCP probes between nodes, clock and identity of the host
 version_added: "1.0.0"
 description:
-  - The swarm role's join preflight (roles/swarm/tasks/ports.yml), run on every host concerned at once
-    before any swarm change; the plan (who listens, who probes what, how many probes each listener
-    receives) and the verdict are C(planner.join_preflight_plan) and C(planner.join_preflight_verdict),
-    unit-tested.
-  - Reports this host's identity (hostname, C(/etc/machine-id), the engine ID of C(docker info)) and its
-    clock offset to O(reference_time).
-  - Opens a stand-in listener on each port of O(listen) - a host that is not in a swarm yet has no dockerd
-    listening on 2377 or 7946, so the probes of its peers need something to reach. A port another process
-    holds is reported in RV(in_use) (Docker could not listen on it either).
-  - Connects to each O(probe) target in parallel. The peers run this module at the same time but not at
-    the same instant, so a refused connection is tried again until O(rendezvous) seconds have passed; a
-    connection that gets no answer within O(connect_timeout) counts as blocked.
-  - The listeners stay open until the O(expect) probes have arrived, or O(rendezvous) seconds after this
-    host's own probes ended, and are closed when the module returns, so that dockerd can bind the ports
-    when it joins. Nothing outlives the call.
+  - One step of the swarm role's join preflight (roles/swarm/tasks/ports.yml), run before any swarm
+    change; the plan (who listens, who probes what) and the verdict are C(planner.join_preflight_plan)
+    and C(planner.join_preflight_verdict), unit-tested.
+  - O(state=open) reports this host's identity (hostname, C(/etc/machine-id), the engine ID of
+    C(docker info)) and its clock offset to O(reference_time), and opens a stand-in listener on each
+    port of O(listen) - a host that is not in a swarm yet has no dockerd listening on 2377 or 7946, so
+    the probes of its peers need something to reach. The listener is a background process that accepts
+    and closes connections, and exits by itself as soon as the O(expect) probes have arrived (so the
+    success path needs no closing step, and dockerd can bind the ports when the host joins), or at
+    O(listen_timeout) at the latest. A port another process holds is reported in RV(in_use) (Docker could
+    not listen on it either). A listener left by an earlier, interrupted run is stopped first.
+  - O(state=probe) connects to each O(probe) target (in parallel, O(connect_timeout) each) and reports
+    which answered. O(state=close) stops this host's listener (the swarm role runs it only when the
+    preflight refuses, since a listener whose expected probes never came would otherwise stay until
+    O(listen_timeout)).
+  - Two rounds, not one, because Ansible runs a task on at most C(forks) hosts at once, and every listener
+    must be open before the first probe, and must not close before the last.
   - Only TCP is probed; UDP 7946 and 4789 (VXLAN) need a peer that answers and are not checked.
 extends_documentation_fragment:
   - fleet.docker.engine
 options:
+  state:
+    description: Which step to run on this host.
+    type: str
+    choices: [open, probe, close]
+    required: true
   listen:
-    description: Ports to open stand-in listeners on.
+    description: Ports to open stand-in listeners on (O(state=open)).
     type: list
     elements: int
     default: []
   expect:
     description:
-      - The probes this host's listeners will receive, one port per probing peer (C(planner.join_preflight_plan)'s
-        C(expect)); the listeners close as soon as all have arrived.
+      - The probes the listener will receive, one port per probing peer (C(planner.join_preflight_plan)'s
+        C(expect)); it exits once all have arrived (O(state=open)). Empty - it stays until O(state=close) or
+        O(listen_timeout).
     type: list
     elements: int
     default: []
   reference_time:
     description:
       - The controller's clock (seconds since the epoch) when the task was sent; RV(clock_offset) is this
-        host's clock minus it. Includes the connection's latency (well under a second on a healthy link).
+        host's clock minus it (O(state=open)). Includes the connection's latency (well under a second on
+        a healthy link).
     type: float
   probe:
-    description: Targets to connect to.
+    description: Targets to connect to (O(state=probe)).
     type: list
     elements: dict
     default: []
@@ -66,70 +75,83 @@ options:
         type: int
         required: true
   connect_timeout:
-    description: Seconds each connection attempt waits for an answer before the port counts as blocked.
+    description: Seconds each probe waits for the connection.
     type: float
     default: 5
-  rendezvous:
-    description:
-      - Seconds a refused probe is tried again (the peer may not have opened its listener yet), and that the
-        listeners wait for the expected probes after this host's own probes ended.
-    type: float
-    default: 20
+  listen_timeout:
+    description: Seconds after which a stand-in listener exits by itself (if the play dies before O(state=close)).
+    type: int
+    default: 300
+  state_file:
+    description: Where the listener's process ID is recorded (on a tmpfs, so a reboot forgets it).
+    type: path
+    default: /run/fleet-swarm-preflight.json
 attributes:
   check_mode:
     support: full
-    details: Runs the same in check mode; the listeners live only as long as the call.
+    details: Runs the same in check mode; the listeners are temporary and exit by themselves.
   diff_mode:
     support: none
 requirements:
-  - Linux on the host
+  - Linux (/proc) on the host
 author:
   - fleet maintainers (@fleet)
 """
 
 EXAMPLES = r"""
-- name: A joining worker, probed by the manager (7946) and probing it (2377, 7946)
+- name: Open stand-in listeners and report the clock
   fleet.docker.swarm_preflight:
+    state: open
     listen: [7946]
     expect: [7946]
-    probe: [{host: mgr1, addr: 10.0.0.11, port: 2377}, {host: mgr1, addr: 10.0.0.11, port: 7946}]
     reference_time: "{{ now(fmt='%s.%f') }}"
+
+- name: Probe the manager's management port
+  fleet.docker.swarm_preflight:
+    state: probe
+    probe: [{host: mgr1, addr: 10.0.0.11, port: 2377}]
+
+- name: Close the listener (when the preflight refused)
+  fleet.docker.swarm_preflight:
+    state: close
 """
 
 RETURN = r"""
 identity:
-  description: C(hostname), C(machine_id), C(engine_id) (empty when unknown).
-  returned: always
+  description: C(hostname), C(machine_id), C(engine_id) (empty when unknown) (O(state=open)).
+  returned: state is open
   type: dict
 clock_offset:
   description: This host's clock minus O(reference_time), in seconds; null without O(reference_time).
-  returned: always
+  returned: state is open
   type: float
 listening:
-  description: Ports a stand-in listener held during the call.
-  returned: always
+  description: Ports a stand-in listener holds now.
+  returned: state is open
   type: list
   elements: int
 in_use:
   description: Ports of O(listen) that another process holds.
-  returned: always
+  returned: state is open
   type: list
   elements: int
 probes:
   description: One entry per O(probe) target - C(host), C(addr), C(port), C(ok), C(error) (empty when ok).
-  returned: always
+  returned: state is probe
   type: list
   elements: dict
 accepted:
-  description: The probes the listeners received, C(addr:port) of the prober and this host's port.
-  returned: always
+  description: Addresses the stopped listener accepted connections from (O(state=close)).
+  returned: state is close
   type: list
   elements: str
 """
 
 import errno
+import json
 import os
 import select
+import signal
 import socket
 import threading
 import time
@@ -137,91 +159,157 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.fleet.docker.plugins.module_utils.engine import LocalEngine
 
-
-class Listeners(object):
-    """Stand-in listeners served by a thread until every expected probe has arrived (or the
-    deadline set by wait()), closed by close()."""
-
-    def __init__(self, ports):
-        self.socks, self.in_use, self.accepted = [], [], []
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        for port in ports:
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                sock.bind(("0.0.0.0", port))
-                sock.listen(64)
-                self.socks.append(sock)
-            except (IOError, OSError) as exc:
-                sock.close()
-                if exc.errno != errno.EADDRINUSE:
-                    self.close()
-                    raise
-                self.in_use.append(port)
-        self.listening = [s.getsockname()[1] for s in self.socks]
-        self._thread = threading.Thread(target=self._serve)
-        self._thread.daemon = True
-        if self.socks:
-            self._thread.start()
-
-    def _serve(self):
-        while not self._stop.is_set():
-            try:
-                ready = select.select(self.socks, [], [], 0.05)[0]
-            except (select.error, OSError, ValueError):
-                return
-            for sock in ready:
-                try:
-                    conn, peer = sock.accept()
-                    conn.close()
-                except (IOError, OSError):
-                    continue
-                with self._lock:
-                    self.accepted.append("%s:%d>%d" % (peer[0], peer[1], sock.getsockname()[1]))
-
-    def received(self, expect):
-        """True when every expected probe (one port per prober) has arrived."""
-        with self._lock:
-            got = [int(a.rsplit(">", 1)[1]) for a in self.accepted]
-        return all(got.count(port) >= expect.count(port) for port in set(expect))
-
-    def wait(self, expect, deadline):
-        while self.socks and not self.received(expect) and time.time() < deadline:
-            time.sleep(0.02)
-
-    def close(self):
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join()
-        for sock in self.socks:
-            sock.close()
+MARKER = "fleet-swarm-preflight"
 
 
-def probe_one(target, timeout, until):
-    """Connect to target; a refused or unreachable connection is tried again until `until`
-    (the peer may not listen yet), an attempt without an answer counts as blocked."""
-    out = {"host": target["host"], "addr": target["addr"], "port": target["port"], "ok": False, "error": ""}
-    while True:
+def _start_time(pid):
+    """Field 22 of /proc/<pid>/stat (start time in clock ticks), or None when the process is gone
+    (or has exited and waits to be reaped)."""
+    try:
+        with open("/proc/%d/stat" % pid) as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except (IOError, OSError, IndexError):
+        return None
+    return None if len(fields) < 20 or fields[0] in ("Z", "X") else fields[19]
+
+
+def _read_state(path):
+    try:
+        with open(path) as fh:
+            return json.load(fh)
+    except (IOError, OSError, ValueError):
+        return None
+
+
+def stop_listener(path, wait=5.0):
+    """Stop the listener recorded in path if it is still the same process; its accepted peers."""
+    state = _read_state(path) or {}
+    pid = state.get("pid")
+    if isinstance(pid, int) and state.get("marker") == MARKER and _start_time(pid) == state.get("start"):
         try:
-            socket.create_connection((target["addr"], target["port"]), timeout=timeout).close()
-            out["ok"], out["error"] = True, ""
-            return out
-        except socket.timeout:
-            out["error"] = "timed out after %gs" % timeout
-            return out
+            os.kill(pid, signal.SIGTERM)
+        except OSError:
+            pass
+        deadline = time.time() + wait
+        while _start_time(pid) == state.get("start") and time.time() < deadline:
+            time.sleep(0.05)
+    accepted = (_read_state(path + ".accepted") or {}).get("accepted") or []
+    for name in (path, path + ".accepted"):
+        try:
+            os.unlink(name)
+        except OSError:
+            pass
+    return accepted
+
+
+def received(accepted, expect):
+    """Whether every expected probe (one port per prober) is among the accepted connections
+    ('addr:port' strings, port = this host's)."""
+    got = [int(a.rsplit(":", 1)[1]) for a in accepted]
+    return bool(expect) and all(got.count(port) >= expect.count(port) for port in set(expect))
+
+
+def _serve(socks, path, lifetime, expect):
+    """The listener (a daemon): accept and close until the expected probes arrived, SIGTERM,
+    or the lifetime is over."""
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
+    accepted = []
+    deadline = time.time() + lifetime
+    while not stop and time.time() < deadline and not received(accepted, expect):
+        try:
+            ready = select.select(socks, [], [], 0.5)[0]
+        except (select.error, OSError):
+            continue
+        for sock in ready:
+            try:
+                conn, peer = sock.accept()
+                conn.close()
+                accepted.append("%s:%d" % (peer[0], sock.getsockname()[1]))
+                with open(path + ".accepted", "w") as fh:
+                    json.dump({"accepted": accepted}, fh)
+            except (IOError, OSError):
+                pass
+    if received(accepted, expect):  # done: nobody needs this record any more
+        for name in (path, path + ".accepted"):
+            try:
+                os.unlink(name)
+            except OSError:
+                pass
+    os._exit(0)
+
+
+def open_listeners(ports, path, lifetime, expect=()):
+    """Bind each port (in this process, so a port in use is reported), then serve them from a daemon."""
+    stop_listener(path)
+    socks, in_use = [], []
+    for port in ports:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("0.0.0.0", port))
+            sock.listen(64)
+            socks.append(sock)
         except (IOError, OSError) as exc:
-            out["error"] = os.strerror(exc.errno) if exc.errno else str(exc)
-        if time.time() + 0.1 >= until:
-            return out
-        time.sleep(0.1)
+            sock.close()
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            in_use.append(port)
+    if not socks:
+        return [], in_use
+    pid = os.fork()
+    if pid == 0:  # child: detach, then the grandchild serves
+        os.setsid()
+        if os.fork():
+            os._exit(0)
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(devnull, fd)  # Ansible's connection must not wait for this process
+        keep = set(s.fileno() for s in socks)
+        for fd in [int(n) for n in os.listdir("/proc/self/fd")]:
+            if fd > 2 and fd not in keep:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        mine = os.getpid()
+        tmp = path + ".tmp"
+        with open(tmp, "w") as fh:
+            json.dump({"marker": MARKER, "pid": mine, "start": _start_time(mine),
+                       "ports": [s.getsockname()[1] for s in socks]}, fh)
+        os.rename(tmp, path)
+        _serve(socks, path, lifetime, list(expect))
+    os.waitpid(pid, 0)
+    listening = [s.getsockname()[1] for s in socks]
+    for sock in socks:
+        sock.close()
+    deadline = time.time() + 10
+    while (_read_state(path) or {}).get("marker") != MARKER and time.time() < deadline:
+        time.sleep(0.02)
+    if (_read_state(path) or {}).get("marker") != MARKER:
+        raise RuntimeError("the stand-in listener did not start within 10 s")
+    return listening, in_use
 
 
-def probe_all(targets, timeout, until):
+def probe_all(targets, timeout):
     results = [None] * len(targets)
 
     def one(i, target):
-        results[i] = probe_one(target, timeout, until)
+        out = {"host": target["host"], "addr": target["addr"], "port": target["port"], "ok": False, "error": ""}
+        attempts = 2  # a refused connection is asked once more, a second later
+        for attempt in range(attempts):
+            try:
+                socket.create_connection((target["addr"], target["port"]), timeout=timeout).close()
+                out["ok"], out["error"] = True, ""
+                break
+            except socket.timeout:
+                out["error"] = "timed out after %gs" % timeout
+                break
+            except (IOError, OSError) as exc:
+                out["error"] = os.strerror(exc.errno) if exc.errno else str(exc)
+                if attempt + 1 < attempts:
+                    time.sleep(1)
+        results[i] = out
 
     threads = [threading.Thread(target=one, args=(i, t)) for i, t in enumerate(targets)]
     for th in threads:
@@ -246,29 +334,11 @@ def identity(socket_path):
             "engine_id": info.get("ID") or ""}
 
 
-def preflight(listen, expect, targets, connect_timeout, rendezvous, socket_path):
-    """Open the listeners, probe the peers while reading the identity, wait for the expected
-    probes, close. Returns the report (without the clock offset)."""
-    start = time.time()
-    listeners = Listeners(listen)
-    try:
-        probes = []
-        prober = threading.Thread(target=lambda: probes.extend(probe_all(targets, connect_timeout,
-                                                                         start + rendezvous)))
-        prober.start()
-        ident = identity(socket_path)
-        prober.join()
-        listeners.wait(expect, time.time() + rendezvous)
-    finally:
-        listeners.close()
-    return {"identity": ident, "listening": listeners.listening, "in_use": listeners.in_use,
-            "probes": probes, "accepted": list(listeners.accepted)}
-
-
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             docker_socket=dict(type="path", default="/var/run/docker.sock"),
+            state=dict(type="str", required=True, choices=["open", "probe", "close"]),
             listen=dict(type="list", elements="int", default=[]),
             expect=dict(type="list", elements="int", default=[]),
             reference_time=dict(type="float"),
@@ -278,20 +348,25 @@ def main():
                 port=dict(type="int", required=True),
             )),
             connect_timeout=dict(type="float", default=5),
-            rendezvous=dict(type="float", default=20),
+            listen_timeout=dict(type="int", default=300),
+            state_file=dict(type="path", default="/run/fleet-swarm-preflight.json"),
         ),
         supports_check_mode=True,
     )
     p = module.params
-    now = time.time()
-    offset = None if p["reference_time"] is None else round(now - p["reference_time"], 3)
-    try:
-        report = preflight(p["listen"], p["expect"], p["probe"], p["connect_timeout"], p["rendezvous"],
-                           p["docker_socket"])
-    except (IOError, OSError) as exc:
-        module.fail_json(msg="%s: could not open the preflight's stand-in listeners on %s: %s"
-                         % (socket.gethostname(), p["listen"], exc))
-    module.exit_json(changed=False, clock_offset=offset, **report)
+    if p["state"] == "open":
+        now = time.time()
+        offset = None if p["reference_time"] is None else round(now - p["reference_time"], 3)
+        try:
+            listening, in_use = open_listeners(p["listen"], p["state_file"], p["listen_timeout"], p["expect"])
+        except (IOError, OSError, RuntimeError) as exc:
+            module.fail_json(msg="%s: could not open the preflight's stand-in listeners on %s: %s"
+                             % (socket.gethostname(), p["listen"], exc))
+        module.exit_json(changed=False, identity=identity(p["docker_socket"]), clock_offset=offset,
+                         listening=listening, in_use=in_use)
+    if p["state"] == "probe":
+        module.exit_json(changed=False, probes=probe_all(p["probe"], p["connect_timeout"]))
+    module.exit_json(changed=False, accepted=stop_listener(p["state_file"]))
 
 
 if __name__ == "__main__":

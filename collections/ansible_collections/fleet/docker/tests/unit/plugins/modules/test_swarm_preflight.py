@@ -1,16 +1,15 @@
-"""fleet.docker.swarm_preflight's mechanics on real loopback sockets (no fakes): two peers
-that start at different instants still reach each other's stand-in listeners, a listener
-closes once its expected probes arrived (so dockerd could bind the port), a port another
-process holds is reported, a refused port is named after the rendezvous. The lab runs the
-same module between real nodes (molecule/swarm, step 3)."""
+"""fleet.docker.swarm_preflight's mechanics on real loopback sockets (no fakes): the
+stand-in listener starts detached, answers probes, reports a port another process holds,
+is replaced when a run left one behind, and is gone after close (so dockerd could bind the
+port). The lab runs the same module between real nodes (molecule/swarm, step 3)."""
 
+import os
 import socket
-import threading
 import time
 
-from ansible_collections.fleet.docker.plugins.modules import swarm_preflight as mod
+import pytest
 
-NO_ENGINE = "/nonexistent/docker.sock"  # identity without an engine: engine_id is empty
+from ansible_collections.fleet.docker.plugins.modules import swarm_preflight as mod
 
 
 def free_port():
@@ -33,70 +32,101 @@ def bindable(port):
         s.close()
 
 
-def run_later(delay, fn, *args):
-    out = {}
-
-    def go():
-        time.sleep(delay)
-        out["report"] = fn(*args)
-
-    th = threading.Thread(target=go)
-    th.start()
-    return th, out
+@pytest.fixture
+def state_file(tmp_path):
+    path = str(tmp_path / "preflight.json")
+    yield path
+    mod.stop_listener(path)
 
 
-def test_two_peers_started_apart_reach_each_other_and_release_the_ports():
-    pa, pb = free_port(), free_port()
-    # "a" starts now, "b" 1.5 s later: a's probe of b is refused until b listens, and a's
-    # listener must stay open until b's probe has arrived
-    th_b, out_b = run_later(1.5, mod.preflight, [pb], [pb], [{"host": "a", "addr": "127.0.0.1", "port": pa}],
-                            2, 20, NO_ENGINE)
-    rep_a = mod.preflight([pa], [pa], [{"host": "b", "addr": "127.0.0.1", "port": pb}], 2, 20, NO_ENGINE)
-    th_b.join()
-    rep_b = out_b["report"]
-    assert rep_a["probes"] == [{"host": "b", "addr": "127.0.0.1", "port": pb, "ok": True, "error": ""}]
-    assert rep_b["probes"] == [{"host": "a", "addr": "127.0.0.1", "port": pa, "ok": True, "error": ""}]
-    assert [a.rsplit(">", 1)[1] for a in rep_a["accepted"]] == [str(pa)]
-    assert [a.rsplit(">", 1)[1] for a in rep_b["accepted"]] == [str(pb)]
-    assert (rep_a["listening"], rep_a["in_use"]) == ([pa], [])
-    assert bindable(pa) and bindable(pb)  # nothing outlives the call
-    assert rep_a["identity"]["engine_id"] == "" and rep_a["identity"]["hostname"]
-
-
-def test_listener_closes_as_soon_as_the_expected_probes_arrived():
+def test_listener_answers_probes_and_is_gone_after_close(state_file):
     port = free_port()
-    started = time.time()
-    th, out = run_later(0, mod.preflight, [port], [port, port], [], 2, 120, NO_ENGINE)
-    for _attempt in range(2):
-        probe = mod.probe_one({"host": "me", "addr": "127.0.0.1", "port": port}, 2, time.time() + 10)
-        assert probe["ok"], probe
-    th.join()
-    assert len(out["report"]["accepted"]) == 2
-    assert time.time() - started < 120  # it did not wait for the rendezvous (120 s)
+    listening, in_use = mod.open_listeners([port], state_file, 60)
+    assert (listening, in_use) == ([port], [])
+    assert not bindable(port)
+    probes = mod.probe_all([{"host": "me", "addr": "127.0.0.1", "port": port}], 2)
+    assert probes == [{"host": "me", "addr": "127.0.0.1", "port": port, "ok": True, "error": ""}]
+    accepted = mod.stop_listener(state_file)
+    assert accepted and accepted[0].endswith(":%d" % port)
     assert bindable(port)
+    assert not os.path.exists(state_file)
 
 
-def test_expected_probe_that_never_comes_ends_at_the_rendezvous():
-    port = free_port()
-    rep = mod.preflight([port], [port], [], 2, 0.5, NO_ENGINE)
-    assert rep["accepted"] == [] and rep["listening"] == [port]
-    assert bindable(port)
-
-
-def test_port_held_by_another_process_is_reported():
+def test_port_held_by_another_process_is_reported(state_file):
     holder = socket.socket()
     holder.bind(("0.0.0.0", 0))
     holder.listen(1)
     port = holder.getsockname()[1]
     other = free_port()
     try:
-        rep = mod.preflight([port, other], [], [], 2, 0.2, NO_ENGINE)
-        assert (rep["listening"], rep["in_use"]) == ([other], [port])
+        listening, in_use = mod.open_listeners([port, other], state_file, 60)
+        assert (listening, in_use) == ([other], [port])
     finally:
         holder.close()
 
 
-def test_refused_probe_is_named_after_the_rendezvous():
-    port = free_port()  # nothing listens, ever
-    probes = mod.probe_all([{"host": "x", "addr": "127.0.0.1", "port": port}], 1, time.time() + 0.5)
-    assert probes == [{"host": "x", "addr": "127.0.0.1", "port": port, "ok": False, "error": "Connection refused"}]
+def test_a_listener_left_behind_is_replaced(state_file):
+    port = free_port()
+    mod.open_listeners([port], state_file, 60)
+    first = mod._read_state(state_file)["pid"]
+    listening, in_use = mod.open_listeners([port], state_file, 60)  # a re-run after an interrupted one
+    assert (listening, in_use) == ([port], [])
+    assert mod._read_state(state_file)["pid"] != first
+    assert mod._start_time(first) is None or not os.path.exists("/proc/%d" % first)
+
+
+def test_listener_exits_by_itself_after_its_lifetime(state_file):
+    port = free_port()
+    mod.open_listeners([port], state_file, 1)
+    pid = mod._read_state(state_file)["pid"]
+    for _attempt in range(100):
+        if mod._start_time(pid) is None:
+            break
+        time.sleep(0.05)
+    assert mod._start_time(pid) is None
+    assert bindable(port)
+
+
+def test_blocked_and_refused_probes_are_named():
+    port = free_port()  # nothing listens
+    probes = mod.probe_all([{"host": "x", "addr": "127.0.0.1", "port": port}], 1)
+    assert probes[0]["ok"] is False and probes[0]["error"] == "Connection refused"
+
+
+def test_stop_never_signals_a_process_that_is_not_the_recorded_one(tmp_path):
+    path = str(tmp_path / "s.json")
+    # the record names this test's own PID, but with another start time: not ours to stop
+    with open(path, "w") as fh:
+        fh.write('{"marker": "%s", "pid": %d, "start": "0"}' % (mod.MARKER, os.getpid()))
+    assert mod.stop_listener(path) == []
+    assert not os.path.exists(path)
+
+
+def test_listener_exits_by_itself_once_the_expected_probes_arrived(state_file):
+    port = free_port()
+    mod.open_listeners([port], state_file, 120, expect=[port, port])
+    pid = mod._read_state(state_file)["pid"]
+    target = [{"host": "me", "addr": "127.0.0.1", "port": port}]
+    assert mod.probe_all(target, 2)[0]["ok"]
+    time.sleep(0.3)
+    assert mod._start_time(pid) is not None, "it left after one of the two expected probes"
+    assert mod.probe_all(target, 2)[0]["ok"]
+    for _attempt in range(100):  # well before its 120 s lifetime
+        if mod._start_time(pid) is None:
+            break
+        time.sleep(0.05)
+    assert mod._start_time(pid) is None
+    assert bindable(port) and not os.path.exists(state_file)
+
+
+@pytest.mark.parametrize("accepted, expect, want", [
+    ([], [], False),  # nothing expected: only close or the lifetime end it
+    (["10.0.0.1:7946"], [7946], True),
+    (["10.0.0.1:7946"], [7946, 7946], False),
+    (["10.0.0.1:7946", "10.0.0.2:7946"], [7946, 7946], True),
+    (["10.0.0.1:7946", "10.0.0.2:7946"], [2377, 7946], False),
+    (["10.0.0.1:2377", "10.0.0.1:7946"], [2377, 7946], True),
+    (["10.0.0.1:2377", "10.0.0.1:7946", "10.0.0.9:7946"], [2377, 7946], True),  # an extra one: still done
+])
+def test_received(accepted, expect, want):
+    assert mod.received(accepted, expect) is want
