@@ -25,15 +25,8 @@ import hashlib
 import json
 import re
 
-try:
-    from collections.abc import Mapping
-except ImportError:  # Python 2 (not supported by the collection, only imported by sanity)
-    from collections import Mapping
-
-try:
-    from urllib.parse import quote_from_bytes
-except ImportError:  # Python 2 (not supported by the collection, only imported by sanity)
-    from urllib import quote as quote_from_bytes
+from collections.abc import Mapping
+from urllib.parse import quote_from_bytes
 
 # Where the container finds its data.
 DATA_DIR = "/var/lib/registry"
