@@ -25,9 +25,9 @@ description:
   - C(inputs | fleet.docker.registry_plan) - config.yml (text and data), the files of the config
     directory, the container spec and its sha256 (the container's label), the record
     C(applied.sha256) and what fleet.docker.container_state compares. Holds secrets - never print it.
-  - C(plan | fleet.docker.registry_writes(state)) - after fleet.docker.container_state (C(state), its
-    registered result; V({}) when unknown) - C(files) to write, C(finish) (the record, the files of
-    disabled features to remove), C(applied_in_sync).
+  - C(plan | fleet.docker.registry_writes) with one argument, the registered result of
+    fleet.docker.container_state (V({}) when unknown) - C(files) to write, C(finish) (the record, the
+    files of disabled features to remove), C(applied_in_sync).
 options: {}
 author:
   - fleet maintainers

@@ -86,8 +86,8 @@ def test_long_lines_are_not_folded():
 
 
 def test_checks_from_lazy_inputs():
-    bad = lazy(inputs(port="http", notification_endpoints=[{"name": "hook", "url": "http://h/",
-                                                                 "ignore": {"actions": ["pull"]}}]))
+    hook = {"name": "hook", "url": "http://h/", "ignore": {"actions": ["pull"]}}
+    bad = lazy(inputs(port="http", notification_endpoints=[hook]))
     assert fr.registry_input_errors(bad) == [
         "docker_registry_port must be a port number (1-65535), got http",
         "docker_registry_notification_endpoints[0] (hook): ignore.actions is ignored by distribution 2.x unless a"
