@@ -53,20 +53,10 @@ _value:
   type: raw
 """
 
-from collections.abc import Mapping
-
 from ansible.plugins.filter.core import to_nice_yaml
 
+from ansible_collections.fleet.docker.plugins.filter.recovery import _plain  # lazy containers as plain data
 from ansible_collections.fleet.docker.plugins.module_utils import registry_config as rc
-
-
-def _plain(value):
-    """Lazy Ansible containers (templated dicts, lists) as plain dicts and lists."""
-    if isinstance(value, Mapping):
-        return dict((k, _plain(v)) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
 
 
 def config_yaml(config):
