@@ -78,6 +78,20 @@ options:
     description: Seconds each probe waits for the connection.
     type: float
     default: 5
+  retry_hosts:
+    description:
+      - Targets (inventory names) that are swarm members already - their dockerd serves the port. A
+        refused probe to one of them is asked again once a second for up to O(retry_for) seconds, since
+        dockerd opens 7946 only once its agent has a session with a leader, seconds after a start or a
+        forced new cluster. A refused probe to any other host is asked once more, a second later; a probe
+        that times out is never asked again.
+    type: list
+    elements: str
+    default: []
+  retry_for:
+    description: Seconds a refused probe to a host of O(retry_hosts) is asked again.
+    type: float
+    default: 60
   listen_timeout:
     description: Seconds after which a stand-in listener exits by itself (if the play dies before O(state=close)).
     type: int
@@ -291,13 +305,20 @@ def open_listeners(ports, path, lifetime, expect=()):
     return listening, in_use
 
 
-def probe_all(targets, timeout):
+def probe_all(targets, timeout, retry_hosts=(), retry_for=0.0):
+    """Connect to each target in parallel. A refused connection is asked once more a second
+    later; to a host of retry_hosts (a swarm member: its dockerd serves the port) it is asked
+    once a second until retry_for seconds have passed, since dockerd opens 7946 only once its
+    agent has a session with a leader (seconds after a start or a forced new cluster). A
+    timeout (a dropped packet) is never asked again."""
     results = [None] * len(targets)
+    retry_hosts = set(retry_hosts or ())
+    started = time.time()
 
     def one(i, target):
         out = {"host": target["host"], "addr": target["addr"], "port": target["port"], "ok": False, "error": ""}
-        attempts = 2  # a refused connection is asked once more, a second later
-        for attempt in range(attempts):
+        deadline = started + (retry_for if target["host"] in retry_hosts else 1.0)
+        while True:
             try:
                 socket.create_connection((target["addr"], target["port"]), timeout=timeout).close()
                 out["ok"], out["error"] = True, ""
@@ -307,8 +328,9 @@ def probe_all(targets, timeout):
                 break
             except (IOError, OSError) as exc:
                 out["error"] = os.strerror(exc.errno) if exc.errno else str(exc)
-                if attempt + 1 < attempts:
-                    time.sleep(1)
+                if time.time() >= deadline:
+                    break
+                time.sleep(1)
         results[i] = out
 
     threads = [threading.Thread(target=one, args=(i, t)) for i, t in enumerate(targets)]
@@ -348,6 +370,8 @@ def main():
                 port=dict(type="int", required=True),
             )),
             connect_timeout=dict(type="float", default=5),
+            retry_hosts=dict(type="list", elements="str", default=[]),
+            retry_for=dict(type="float", default=60),
             listen_timeout=dict(type="int", default=300),
             state_file=dict(type="path", default="/run/fleet-swarm-preflight.json"),
         ),
@@ -365,7 +389,8 @@ def main():
         module.exit_json(changed=False, identity=identity(p["docker_socket"]), clock_offset=offset,
                          listening=listening, in_use=in_use)
     if p["state"] == "probe":
-        module.exit_json(changed=False, probes=probe_all(p["probe"], p["connect_timeout"]))
+        probes = probe_all(p["probe"], p["connect_timeout"], p["retry_hosts"], p["retry_for"])
+        module.exit_json(changed=False, probes=probes)
     module.exit_json(changed=False, accepted=stop_listener(p["state_file"]))
 
 

@@ -5,6 +5,7 @@ port). The lab runs the same module between real nodes (molecule/swarm, step 3).
 
 import os
 import socket
+import threading
 import time
 
 import pytest
@@ -100,6 +101,36 @@ def test_stop_never_signals_a_process_that_is_not_the_recorded_one(tmp_path):
         fh.write('{"marker": "%s", "pid": %d, "start": "0"}' % (mod.MARKER, os.getpid()))
     assert mod.stop_listener(path) == []
     assert not os.path.exists(path)
+
+
+def test_a_members_port_that_opens_late_is_asked_again_others_are_not():
+    # A swarm member's dockerd opens 7946 only once its agent has a session with a leader
+    # (seconds after a start or a forced new cluster): the same late port counts as reached
+    # on a member (retry_hosts) and as refused on any other host (asked once more, 1 s later).
+    member_port, other_port = free_port(), free_port()
+    socks = []
+
+    def open_late():
+        time.sleep(3)
+        for port in (member_port, other_port):
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", port))
+            s.listen(8)
+            socks.append(s)
+
+    opener = threading.Thread(target=open_late)
+    opener.start()
+    try:
+        probes = mod.probe_all([{"host": "member", "addr": "127.0.0.1", "port": member_port},
+                                {"host": "new", "addr": "127.0.0.1", "port": other_port}],
+                               2, retry_hosts=["member"], retry_for=30)
+    finally:
+        opener.join()
+        for s in socks:
+            s.close()
+    assert probes[0]["ok"] and probes[0]["error"] == ""
+    assert probes[1]["ok"] is False and probes[1]["error"] == "Connection refused"
 
 
 def test_listener_exits_by_itself_once_the_expected_probes_arrived(state_file):
